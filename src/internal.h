@@ -1,0 +1,96 @@
+/* Private declarations shared by the core and the backends. */
+#ifndef RNNSCAN_INTERNAL_H
+#define RNNSCAN_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "rnnscan.h"
+
+#define RNNSCAN_ERROR_CAP 8192 /* room for a kernel build log excerpt */
+
+/* Where a failure's detail goes: the handle's buffer (may be NULL) and, always,
+ * the calling thread's rnnscan_last_error(). */
+typedef struct rnnscan_errbuf {
+    char text[RNNSCAN_ERROR_CAP];
+} rnnscan_errbuf;
+
+/* Records "fmt ..." as the detail of `status` and returns `status`. */
+rnnscan_status rnnscan_fail(rnnscan_errbuf *err, rnnscan_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Clears the thread's and the handle's detail at the start of a public call. */
+void rnnscan_clear_error(rnnscan_errbuf *err);
+/* Copies the current thread detail into a handle's buffer. */
+void rnnscan_keep_error(rnnscan_errbuf *err);
+
+/* Propagate a non-OK status unchanged (the callee already recorded the detail). */
+#define RNNSCAN_TRY(expr)                        \
+    do {                                         \
+        rnnscan_status try_status_ = (expr);     \
+        if (try_status_ != RNNSCAN_OK)           \
+            return try_status_;                  \
+    } while (0)
+
+/* Overflow-checked size arithmetic: returns 0 and leaves *out alone on overflow. */
+int rnnscan_mul_size(size_t *out, size_t a, size_t b);
+int rnnscan_mul3_size(size_t *out, size_t a, size_t b, size_t c);
+
+/* Sizes of one model, derived once at create time. */
+typedef struct rnnscan_dims {
+    int gates;   /* G */
+    int input;   /* X */
+    int hidden;  /* H */
+    size_t rows; /* G*H */
+} rnnscan_dims;
+
+/* Sizes of one run, validated and overflow-checked before any backend sees it. */
+typedef struct rnnscan_run_dims {
+    int T, B;
+    size_t x_elems;     /* T*B*X */
+    size_t y_elems;     /* T*B*H */
+    size_t state_elems; /* B*H   */
+    size_t gates_elems; /* T*B*G*H: the hoisted input projection */
+} rnnscan_run_dims;
+
+struct rnnscan_model;
+
+/* A backend: a folder under src/ behind this table.  The core validates every
+ * argument before calling in, so backends check only what is theirs (device
+ * limits, OpenCL calls). */
+typedef struct rnnscan_backend_ops {
+    rnnscan_status (*model_init)(struct rnnscan_model *model);
+    void (*model_release)(struct rnnscan_model *model);
+    rnnscan_status (*scan)(struct rnnscan_model *model, const rnnscan_run *run,
+                           const rnnscan_run_dims *dims);
+    void (*context_release)(struct rnnscan_context *context);
+} rnnscan_backend_ops;
+
+struct rnnscan_context {
+    rnnscan_backend backend;
+    const rnnscan_backend_ops *ops;
+    void *impl; /* backend state (OpenCL: device, queue, program) */
+    char device_name[300];
+    double build_ms;
+    rnnscan_errbuf err;
+};
+
+struct rnnscan_model {
+    rnnscan_context *context;
+    rnnscan_model_desc desc;
+    rnnscan_dims dims;
+    /* Host copies of the weights, PyTorch layout; absent biases are zeros. */
+    float *w_ih, *w_hh, *b_ih, *b_hh;
+    void *impl; /* backend state (OpenCL: resident weights, scratch buffers) */
+    rnnscan_errbuf err;
+};
+
+extern const rnnscan_backend_ops rnnscan_reference_ops;
+#ifdef RNNSCAN_HAVE_OPENCL
+extern const rnnscan_backend_ops rnnscan_opencl_ops;
+rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char *device_spec);
+#endif
+
+#endif /* RNNSCAN_INTERNAL_H */

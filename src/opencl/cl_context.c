@@ -1,0 +1,139 @@
+/* OpenCL contexts: device, context, in-order queue, and the program built once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cl_internal.h"
+
+static const char *const kernel_names[KERNEL_COUNT] = {
+    [KERNEL_INPUT_PROJECTION] = "input_projection",
+    [KERNEL_RNN_STEP] = "rnn_step",
+    [KERNEL_LSTM_STEP] = "lstm_step",
+    [KERNEL_GRU_STEP] = "gru_step",
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Records a build failure with as much of the build log as fits the detail. */
+static rnnscan_status build_failure(cl_backend *cl, cl_int rc, const char *options)
+{
+    size_t size = 0;
+    char *log = NULL;
+    if (clGetProgramBuildInfo(cl->program, cl->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) ==
+            CL_SUCCESS &&
+        size > 0 && (log = calloc(size + 1, 1)) != NULL)
+        clGetProgramBuildInfo(cl->program, cl->device, CL_PROGRAM_BUILD_LOG, size, log, NULL);
+    rnnscan_status st = rnnscan_fail(
+        NULL, RNNSCAN_BUILD_FAILED, "clBuildProgram failed: %s (%d) with options \"%s\"; build log:\n%s",
+        rnnscan_cl_error_name(rc), (int)rc, options, log ? log : "(none)");
+    free(log);
+    return st;
+}
+
+static rnnscan_status build_program(cl_backend *cl, double *build_ms)
+{
+    const char *texts[16];
+    size_t lengths[16];
+    int n = rnnscan_kernel_source_count;
+    if (n > 16)
+        return rnnscan_fail(NULL, RNNSCAN_BUILD_FAILED, "too many kernel files (%d)", n);
+    for (int i = 0; i < n; i++) {
+        texts[i] = rnnscan_kernel_sources[i].text;
+        lengths[i] = rnnscan_kernel_sources[i].length;
+    }
+    cl_int rc;
+    cl->program = clCreateProgramWithSource(cl->context, (cl_uint)n, texts, lengths, &rc);
+    if (rc != CL_SUCCESS)
+        return rnnscan_cl_fail(NULL, "clCreateProgramWithSource", rc, "loading the kernels");
+
+    cl->step_wg = cl->max_work_group < 64 ? cl->max_work_group : 64;
+    char options[256];
+    snprintf(options, sizeof options, "-cl-std=CL1.2 -DRNNSCAN_WG=%zu", cl->step_wg);
+    double t0 = now_ms();
+    rc = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
+    *build_ms = now_ms() - t0;
+    if (rc != CL_SUCCESS)
+        return build_failure(cl, rc, options);
+
+    for (int k = 0; k < KERNEL_COUNT; k++) {
+        cl->kernels[k] = clCreateKernel(cl->program, kernel_names[k], &rc);
+        if (rc != CL_SUCCESS)
+            return rnnscan_cl_fail(NULL, "clCreateKernel", rc, kernel_names[k]);
+    }
+    return RNNSCAN_OK;
+}
+
+static void release(cl_backend *cl)
+{
+    if (!cl)
+        return;
+    for (int k = 0; k < KERNEL_COUNT; k++)
+        if (cl->kernels[k])
+            clReleaseKernel(cl->kernels[k]);
+    if (cl->program)
+        clReleaseProgram(cl->program);
+    if (cl->queue)
+        clReleaseCommandQueue(cl->queue);
+    if (cl->context)
+        clReleaseContext(cl->context);
+    free(cl);
+}
+
+void rnnscan_cl_context_release(rnnscan_context *context)
+{
+    release(context->impl);
+    context->impl = NULL;
+}
+
+rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char *device_spec)
+{
+    cl_backend *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
+    rnnscan_status st = rnnscan_cl_select_device(device_spec, &cl->platform, &cl->device);
+    if (st != RNNSCAN_OK)
+        goto fail;
+
+    char platform_name[128] = "", device_name[128] = "";
+    cl_ulong max_alloc = 0;
+    clGetPlatformInfo(cl->platform, CL_PLATFORM_NAME, sizeof platform_name - 1, platform_name,
+                      NULL);
+    clGetDeviceInfo(cl->device, CL_DEVICE_NAME, sizeof device_name - 1, device_name, NULL);
+    clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
+    clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof cl->max_work_group,
+                    &cl->max_work_group, NULL);
+    cl->max_alloc_bytes = (size_t)max_alloc;
+    if (cl->max_work_group == 0)
+        cl->max_work_group = 1;
+    snprintf(context->device_name, sizeof context->device_name, "%s / %s", platform_name,
+             device_name);
+
+    cl_int rc;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)cl->platform, 0};
+    cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &rc);
+    if (rc != CL_SUCCESS) {
+        st = rnnscan_cl_fail(NULL, "clCreateContext", rc, context->device_name);
+        goto fail;
+    }
+    cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &rc);
+    if (rc != CL_SUCCESS) {
+        st = rnnscan_cl_fail(NULL, "clCreateCommandQueue", rc, context->device_name);
+        goto fail;
+    }
+    st = build_program(cl, &context->build_ms);
+    if (st != RNNSCAN_OK)
+        goto fail;
+    context->impl = cl;
+    return RNNSCAN_OK;
+
+fail:
+    release(cl);
+    return st;
+}
+

@@ -1,0 +1,59 @@
+/* Private to the OpenCL backend. */
+#ifndef RNNSCAN_CL_INTERNAL_H
+#define RNNSCAN_CL_INTERNAL_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+
+#include "../internal.h"
+
+/* The kernels, one entry per file of kernels/, embedded at build time by
+ * tools/embed_kernels.py (generated, never committed). */
+typedef struct rnnscan_kernel_source {
+    const char *name;
+    const char *text;
+    size_t length;
+} rnnscan_kernel_source;
+extern const rnnscan_kernel_source rnnscan_kernel_sources[];
+extern const int rnnscan_kernel_source_count;
+
+typedef enum cl_kernel_id {
+    KERNEL_INPUT_PROJECTION,
+    KERNEL_RNN_STEP,
+    KERNEL_LSTM_STEP,
+    KERNEL_GRU_STEP,
+    KERNEL_COUNT
+} cl_kernel_id;
+
+typedef struct cl_backend {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    cl_program program;
+    cl_kernel kernels[KERNEL_COUNT];
+    size_t max_alloc_bytes;
+    size_t max_work_group;
+    size_t step_wg; /* RNNSCAN_WG the program was built with */
+} cl_backend;
+
+/* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */
+const char *rnnscan_cl_error_name(cl_int code);
+
+/* Records "<call> failed: <error name> (<code>) <what>" and returns OPENCL_ERROR. */
+rnnscan_status rnnscan_cl_fail(rnnscan_errbuf *err, const char *call, cl_int code, const char *what);
+
+/* Sets a kernel's arguments from (size, pointer) pairs ended by a 0 size.
+ * Returns the first failure, recorded with the kernel name and argument index. */
+rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, ...);
+#define CL_ARG(v) sizeof(v), (const void *)&(v)
+#define CL_ARGS_END ((size_t)0)
+
+/* Frees the backend part of a context (the ops table's context_release). */
+void rnnscan_cl_context_release(rnnscan_context *context);
+
+/* Picks a device by spec (see rnnscan_context_options.device). */
+rnnscan_status rnnscan_cl_select_device(const char *spec, cl_platform_id *platform,
+                                        cl_device_id *device);
+
+#endif /* RNNSCAN_CL_INTERNAL_H */
