@@ -167,13 +167,14 @@ typedef struct rnnscan_model_desc {
     rnnscan_cell cell;
     int input_size;    /* X > 0 */
     int hidden_size;   /* H > 0 */
-    int num_layers;    /* 0 or 1 today (stacked layers: not supported yet)       */
-    int bidirectional; /* 0 today (not supported yet)                             */
-    int batch_first;   /* 0 today: x is [T][B][X] (not supported yet)             */
+    int num_layers;    /* L: 0 or 1 = one layer; layer k > 0 reads layer k-1's output */
+    int bidirectional; /* D = 2 when non-zero: a reverse direction per layer           */
+    int batch_first;   /* x and y are [B][T][...] instead of [T][B][...]               */
 } rnnscan_model_desc;
 
-/* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates:
- *   w_ih [G*H][X], w_hh [G*H][H], b_ih [G*H], b_hh [G*H].
+/* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates,
+ * In = X for layer 0 and D*H above it:
+ *   w_ih [G*H][In], w_hh [G*H][H], b_ih [G*H], b_hh [G*H].
  * Either bias may be NULL (zero).  Gate blocks are stacked in PyTorch's order
  * (LSTM i, f, g, o; GRU r, z, n). */
 typedef struct rnnscan_weights {
@@ -183,9 +184,10 @@ typedef struct rnnscan_weights {
     const float *b_hh;
 } rnnscan_weights;
 
-/*! rnnscan_model_create() : validates `desc`, copies `weights` (one entry per
- *  layer and direction; today exactly one) and, for OpenCL, uploads them
- *  once.  The model borrows `context`, which must outlive it.
+/*! rnnscan_model_create() : validates `desc`, copies `weights` (L*D entries,
+ *  index layer*D + direction, direction 1 = reverse) and, for OpenCL, uploads
+ *  them once.  A backend that cannot run the description answers
+ *  RNNSCAN_NOT_SUPPORTED.  The model borrows `context`, which must outlive it.
  *  On failure *out is NULL and nothing is leaked. */
 rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,
                                     const rnnscan_weights *weights, rnnscan_model **out);
@@ -196,17 +198,22 @@ const char *rnnscan_model_error(const rnnscan_model *model);
 /*! rnnscan_model_describe() : the description the model was created with. */
 rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model);
 
-/* One forward pass over a batch of sequences. */
+/* One forward pass over a batch of sequences.  L = layers, D = directions;
+ * "[T][B]" below reads "[B][T]" for a batch_first model. */
 typedef struct rnnscan_run {
-    int seq_len;          /* T > 0                                                */
-    int batch;            /* B > 0                                                */
-    const float *x;       /* [T][B][X], required                                  */
-    const float *h0;      /* [B][H] or NULL (zeros)                               */
-    const float *c0;      /* [B][H] or NULL (zeros); LSTM only                    */
-    const int *lengths;   /* per-sequence lengths: must be NULL today             */
-    float *y;             /* [T][B][H], every hidden state; required              */
-    float *h_n;           /* [B][H] last hidden state, or NULL                    */
-    float *c_n;           /* [B][H] last cell state (LSTM), or NULL               */
+    int seq_len;          /* T > 0                                                 */
+    int batch;            /* B > 0                                                 */
+    const float *x;       /* [T][B][X], required                                   */
+    const float *h0;      /* [L*D][B][H] or NULL (zeros)                           */
+    const float *c0;      /* [L*D][B][H] or NULL (zeros); LSTM only                */
+    const int *lengths;   /* [B], each in 1..T, any order; NULL = all T.  Outputs
+                             past a sequence's length are 0 and its h_n / c_n are
+                             the state at its own last step (PyTorch's packed
+                             sequences, enforce_sorted=False)                      */
+    float *y;             /* [T][B][D*H], the last layer's every hidden state,
+                             forward direction first; required                     */
+    float *h_n;           /* [L*D][B][H] last hidden states, or NULL               */
+    float *c_n;           /* [L*D][B][H] last cell states (LSTM), or NULL          */
     rnnscan_schedule schedule;
 } rnnscan_run;
 
@@ -220,10 +227,89 @@ rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
  *  forward_V_RNN / forward_LSTM): x [B][X], h_prev / c_prev [B][H] or NULL
  *  (zeros), h_next [B][H] required, c_next [B][H] required for LSTM (c_prev and
  *  c_next must be NULL for other cells).  h_next may be the same array as
- *  h_prev, c_next as c_prev.  Same as a scan with T = 1. */
+ *  h_prev, c_next as c_prev.  Same as a scan with T = 1; one-layer,
+ *  one-direction models only (RNNSCAN_NOT_SUPPORTED otherwise). */
 rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, const float *x,
                                   const float *h_prev, const float *c_prev, float *h_next,
                                   float *c_next);
+
+/* ---- NumPy files (.npy / .npz) ------------------------------------------ */
+#define RNNSCAN_MAX_DIMS 8
+
+/* A dense float32 array in C order, owned by whoever holds it; free the data
+ * with rnnscan_array_free.  Readers convert <f8 and big-endian data to native
+ * float32 and Fortran order to C order. */
+typedef struct rnnscan_array {
+    int ndim;
+    size_t shape[RNNSCAN_MAX_DIMS];
+    float *data;
+} rnnscan_array;
+
+/* The same for integer arrays (lengths): int32 / int64 files, read as int. */
+typedef struct rnnscan_int_array {
+    int ndim;
+    size_t shape[RNNSCAN_MAX_DIMS];
+    int *data;
+} rnnscan_int_array;
+
+/*! rnnscan_array_elems() : product of the shape (1 for ndim 0). */
+size_t rnnscan_array_elems(const rnnscan_array *array);
+/*! rnnscan_array_free() / rnnscan_int_array_free() : free data, zero the
+ *  struct; accept NULL. */
+void rnnscan_array_free(rnnscan_array *array);
+void rnnscan_int_array_free(rnnscan_int_array *array);
+
+/*! rnnscan_npy_parse() : reads a whole .npy image (versions 1.0, 2.0, 3.0;
+ *  dtypes <f4 >f4 <f8 >f8; C or Fortran order).  Never reads outside
+ *  [data, data + size).  @return RNNSCAN_OK, RNNSCAN_FORMAT_ERROR (bad magic,
+ *  truncated, bad header, unsupported dtype, element count overflow) or
+ *  RNNSCAN_OUT_OF_MEMORY.  On failure *out is zeroed. */
+rnnscan_status rnnscan_npy_parse(const void *data, size_t size, rnnscan_array *out);
+/*! rnnscan_npy_parse_int() : as rnnscan_npy_parse for dtypes <i4 >i4 <i8 >i8
+ *  (values must fit an int). */
+rnnscan_status rnnscan_npy_parse_int(const void *data, size_t size, rnnscan_int_array *out);
+/*! rnnscan_npy_read() / rnnscan_npy_read_int() : the same from a file
+ *  (RNNSCAN_IO_ERROR when it cannot be read). */
+rnnscan_status rnnscan_npy_read(const char *path, rnnscan_array *out);
+rnnscan_status rnnscan_npy_read_int(const char *path, rnnscan_int_array *out);
+/*! rnnscan_npy_write() : writes a version 1.0 '<f4' C-order file that numpy
+ *  loads.  Writes a temporary file beside `path` and renames it, so a failure
+ *  leaves no partial file. */
+rnnscan_status rnnscan_npy_write(const char *path, const rnnscan_array *array);
+
+/* An opened .npz archive (np.savez / np.savez_compressed, zip64 included). */
+typedef struct rnnscan_npz rnnscan_npz;
+
+/*! rnnscan_npz_open() : opens an archive from a file. */
+rnnscan_status rnnscan_npz_open(const char *path, rnnscan_npz **out);
+/*! rnnscan_npz_open_buffer() : from memory; the bytes are copied. */
+rnnscan_status rnnscan_npz_open_buffer(const void *data, size_t size, rnnscan_npz **out);
+/*! rnnscan_npz_count() / rnnscan_npz_name() : the members, named without
+ *  their ".npy" suffix (as np.load shows them). */
+int rnnscan_npz_count(const rnnscan_npz *npz);
+const char *rnnscan_npz_name(const rnnscan_npz *npz, int index);
+/*! rnnscan_npz_get() / rnnscan_npz_get_int() : reads member `name`;
+ *  RNNSCAN_FORMAT_ERROR naming it when absent or not a valid .npy. */
+rnnscan_status rnnscan_npz_get(rnnscan_npz *npz, const char *name, rnnscan_array *out);
+rnnscan_status rnnscan_npz_get_int(rnnscan_npz *npz, const char *name, rnnscan_int_array *out);
+/*! rnnscan_npz_close() : accepts NULL. */
+void rnnscan_npz_close(rnnscan_npz *npz);
+/*! rnnscan_npz_write() : writes `count` arrays as members "<name>.npy" of a
+ *  stored (uncompressed) archive numpy reads; temporary file, then rename. */
+rnnscan_status rnnscan_npz_write(const char *path, int count, const char *const names[],
+                                 const rnnscan_array arrays[]);
+
+/*! rnnscan_model_load_npz() : makes a model from a PyTorch state_dict saved
+ *  with np.savez: weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse] and,
+ *  optionally, bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse].  `desc` gives
+ *  the cell, num_layers, bidirectional and batch_first; input_size and
+ *  hidden_size may be 0 (read from the arrays) or must match them.  Every
+ *  shape is checked against the cell; a missing, extra or misshapen array is
+ *  named in the error (RNNSCAN_FORMAT_ERROR). */
+rnnscan_status rnnscan_model_load_npz(rnnscan_context *context, const char *path,
+                                      const rnnscan_model_desc *desc, rnnscan_model **out);
+rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz,
+                                      const rnnscan_model_desc *desc, rnnscan_model **out);
 
 #ifdef __cplusplus
 }

@@ -40,20 +40,39 @@ int rnnscan_mul3_size(size_t *out, size_t a, size_t b, size_t c);
 
 /* Sizes of one model, derived once at create time. */
 typedef struct rnnscan_dims {
-    int gates;   /* G */
-    int input;   /* X */
-    int hidden;  /* H */
-    size_t rows; /* G*H */
+    int gates;      /* G */
+    int input;      /* X */
+    int hidden;     /* H */
+    int layers;     /* L */
+    int directions; /* D */
+    size_t rows;    /* G*H */
 } rnnscan_dims;
 
 /* Sizes of one run, validated and overflow-checked before any backend sees it. */
 typedef struct rnnscan_run_dims {
     int T, B;
-    size_t x_elems;     /* T*B*X */
-    size_t y_elems;     /* T*B*H */
-    size_t state_elems; /* B*H   */
-    size_t gates_elems; /* T*B*G*H: the hoisted input projection */
+    size_t x_elems;     /* T*B*X            */
+    size_t y_elems;     /* T*B*D*H          */
+    size_t state_elems; /* B*H: one layer-direction's state */
+    size_t gates_elems; /* T*B*G*H: one layer-direction's hoisted input projection */
 } rnnscan_run_dims;
+
+/* One layer-direction's host copy of its weights, PyTorch layout; absent
+ * biases are zeros.  input = X for layer 0, D*H above. */
+typedef struct rnnscan_layer {
+    int input;
+    float *w_ih, *w_hh, *b_ih, *b_hh;
+} rnnscan_layer;
+
+/* What a backend can run beyond one forward layer over full-length,
+ * time-major sequences; the core answers NOT_SUPPORTED for the rest. */
+enum {
+    RNNSCAN_FEATURE_LAYERS = 1 << 0,
+    RNNSCAN_FEATURE_BIDIRECTIONAL = 1 << 1,
+    RNNSCAN_FEATURE_BATCH_FIRST = 1 << 2,
+    RNNSCAN_FEATURE_LENGTHS = 1 << 3,
+    RNNSCAN_FEATURE_ALL = 0xF
+};
 
 struct rnnscan_model;
 
@@ -61,6 +80,7 @@ struct rnnscan_model;
  * argument before calling in, so backends check only what is theirs (device
  * limits, OpenCL calls). */
 typedef struct rnnscan_backend_ops {
+    unsigned features; /* RNNSCAN_FEATURE_* */
     rnnscan_status (*model_init)(struct rnnscan_model *model);
     void (*model_release)(struct rnnscan_model *model);
     rnnscan_status (*scan)(struct rnnscan_model *model, const rnnscan_run *run,
@@ -81,8 +101,7 @@ struct rnnscan_model {
     rnnscan_context *context;
     rnnscan_model_desc desc;
     rnnscan_dims dims;
-    /* Host copies of the weights, PyTorch layout; absent biases are zeros. */
-    float *w_ih, *w_hh, *b_ih, *b_hh;
+    rnnscan_layer *layers; /* L*D entries, index layer*D + direction */
     void *impl; /* backend state (OpenCL: resident weights, scratch buffers) */
     rnnscan_errbuf err;
 };

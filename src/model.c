@@ -6,7 +6,7 @@
 
 #define FAIL_ARG(err, ...) rnnscan_fail(err, RNNSCAN_INVALID_ARGUMENT, __VA_ARGS__)
 
-static rnnscan_status check_desc(const rnnscan_model_desc *d)
+static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
 {
     if (rnnscan_cell_gates(d->cell) == 0)
         return FAIL_ARG(NULL, "model_create: unknown cell %d (expected RNNSCAN_CELL_*)",
@@ -17,25 +17,30 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d)
         return FAIL_ARG(NULL, "model_create: hidden_size must be > 0, got %d", d->hidden_size);
     if (d->num_layers < 0)
         return FAIL_ARG(NULL, "model_create: num_layers must be >= 0, got %d", d->num_layers);
-    if (d->num_layers > 1)
-        return rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
-                            "model_create: num_layers = %d: stacked layers are not supported yet",
-                            d->num_layers);
-    if (d->bidirectional)
-        return rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
-                            "model_create: bidirectional models are not supported yet");
-    if (d->batch_first)
-        return rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
-                            "model_create: batch_first input is not supported yet");
+    struct {
+        int asked;
+        unsigned feature;
+        const char *what;
+    } needs[] = {
+        {d->num_layers > 1, RNNSCAN_FEATURE_LAYERS, "stacked layers"},
+        {d->bidirectional != 0, RNNSCAN_FEATURE_BIDIRECTIONAL, "bidirectional models"},
+        {d->batch_first != 0, RNNSCAN_FEATURE_BATCH_FIRST, "batch_first input"},
+    };
+    for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
+        if (needs[i].asked && !(features & needs[i].feature))
+            return rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
+                                "model_create: %s are not supported by this backend yet",
+                                needs[i].what);
     return RNNSCAN_OK;
 }
 
 /* Element count rows*cols, refusing counts whose byte size overflows. */
-static rnnscan_status array_elems(size_t *out, const char *name, size_t rows, size_t cols)
+static rnnscan_status array_elems(size_t *out, const char *name, int index, size_t rows,
+                                  size_t cols)
 {
     if (!rnnscan_mul3_size(out, rows, cols, sizeof(float)))
-        return FAIL_ARG(NULL, "%s: %zu x %zu floats overflows the address space", name, rows,
-                        cols);
+        return FAIL_ARG(NULL, "weights[%d].%s: %zu x %zu floats overflows the address space",
+                        index, name, rows, cols);
     *out /= sizeof(float);
     return RNNSCAN_OK;
 }
@@ -49,12 +54,40 @@ static float *copy_or_zero(const float *src, size_t n)
     return dst;
 }
 
-static void release_host_weights(rnnscan_model *m)
+static void release_layers(rnnscan_model *m)
 {
-    free(m->w_ih);
-    free(m->w_hh);
-    free(m->b_ih);
-    free(m->b_hh);
+    int count = m->dims.layers * m->dims.directions;
+    for (int i = 0; m->layers && i < count; i++) {
+        free(m->layers[i].w_ih);
+        free(m->layers[i].w_hh);
+        free(m->layers[i].b_ih);
+        free(m->layers[i].b_hh);
+    }
+    free(m->layers);
+    m->layers = NULL;
+}
+
+/* Checks and copies weights[index] into m->layers[index]. */
+static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int index)
+{
+    const rnnscan_dims *d = &m->dims;
+    rnnscan_layer *layer = &m->layers[index];
+    layer->input = index < d->directions ? d->input : d->directions * d->hidden;
+    if (!w->w_ih || !w->w_hh)
+        return FAIL_ARG(NULL, "model_create: weights[%d].%s is NULL (required)", index,
+                        !w->w_ih ? "w_ih" : "w_hh");
+    size_t n_ih, n_hh;
+    RNNSCAN_TRY(array_elems(&n_ih, "w_ih", index, d->rows, (size_t)layer->input));
+    RNNSCAN_TRY(array_elems(&n_hh, "w_hh", index, d->rows, (size_t)d->hidden));
+    layer->w_ih = copy_or_zero(w->w_ih, n_ih);
+    layer->w_hh = copy_or_zero(w->w_hh, n_hh);
+    layer->b_ih = copy_or_zero(w->b_ih, d->rows);
+    layer->b_hh = copy_or_zero(w->b_hh, d->rows);
+    if (!layer->w_ih || !layer->w_hh || !layer->b_ih || !layer->b_hh)
+        return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY,
+                            "model_create: no host memory for weights[%d] (%zu + %zu floats)",
+                            index, n_ih, n_hh);
+    return RNNSCAN_OK;
 }
 
 rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,
@@ -71,47 +104,44 @@ rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_mode
         return FAIL_ARG(&context->err, "model_create: desc is NULL");
     if (!weights)
         return FAIL_ARG(&context->err, "model_create: weights is NULL");
-    rnnscan_status st = check_desc(desc);
+    rnnscan_model *m = NULL;
+    rnnscan_status st = check_desc(desc, context->ops->features);
     if (st != RNNSCAN_OK)
         goto fail;
-    if (!weights->w_ih || !weights->w_hh) {
-        st = FAIL_ARG(NULL, "model_create: weights.%s is NULL (required)",
-                      !weights->w_ih ? "w_ih" : "w_hh");
-        goto fail;
-    }
 
-    rnnscan_dims dims = {rnnscan_cell_gates(desc->cell), desc->input_size, desc->hidden_size, 0};
-    dims.rows = (size_t)dims.gates * (size_t)dims.hidden;
-    size_t n_ih, n_hh;
-    if ((st = array_elems(&n_ih, "w_ih [G*H][X]", dims.rows, (size_t)dims.input)) ||
-        (st = array_elems(&n_hh, "w_hh [G*H][H]", dims.rows, (size_t)dims.hidden)))
-        goto fail;
-
-    rnnscan_model *m = calloc(1, sizeof *m);
+    m = calloc(1, sizeof *m);
     if (!m) {
         st = rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "model_create: calloc failed");
         goto fail;
     }
     m->context = context;
     m->desc = *desc;
-    m->desc.num_layers = 1;
-    m->dims = dims;
-    m->w_ih = copy_or_zero(weights->w_ih, n_ih);
-    m->w_hh = copy_or_zero(weights->w_hh, n_hh);
-    m->b_ih = copy_or_zero(weights->b_ih, dims.rows);
-    m->b_hh = copy_or_zero(weights->b_hh, dims.rows);
-    if (!m->w_ih || !m->w_hh || !m->b_ih || !m->b_hh) {
-        st = rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY,
-                          "model_create: no host memory for %zu + %zu weights", n_ih, n_hh);
-        goto fail_weights;
+    m->desc.num_layers = desc->num_layers > 1 ? desc->num_layers : 1;
+    m->desc.bidirectional = desc->bidirectional != 0;
+    m->desc.batch_first = desc->batch_first != 0;
+    rnnscan_dims *d = &m->dims;
+    d->gates = rnnscan_cell_gates(desc->cell);
+    d->input = desc->input_size;
+    d->hidden = desc->hidden_size;
+    d->layers = m->desc.num_layers;
+    d->directions = m->desc.bidirectional ? 2 : 1;
+    d->rows = (size_t)d->gates * (size_t)d->hidden;
+    int count = d->layers * d->directions;
+    m->layers = calloc((size_t)count, sizeof *m->layers);
+    if (!m->layers) {
+        st = rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "model_create: calloc failed");
+        goto fail_model;
     }
+    for (int i = 0; i < count; i++)
+        if ((st = copy_layer(m, &weights[i], i)) != RNNSCAN_OK)
+            goto fail_model;
     if (context->ops->model_init && (st = context->ops->model_init(m)) != RNNSCAN_OK)
-        goto fail_weights;
+        goto fail_model;
     *out = m;
     return RNNSCAN_OK;
 
-fail_weights:
-    release_host_weights(m);
+fail_model:
+    release_layers(m);
     free(m);
 fail:
     rnnscan_keep_error(&context->err);
@@ -124,7 +154,7 @@ void rnnscan_model_free(rnnscan_model *model)
         return;
     if (model->context->ops->model_release)
         model->context->ops->model_release(model);
-    release_host_weights(model);
+    release_layers(model);
     free(model);
 }
 
@@ -149,29 +179,35 @@ static rnnscan_status check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_
     if (!r->x)
         return FAIL_ARG(err, "scan: x is NULL (required, [T][B][X])");
     if (!r->y)
-        return FAIL_ARG(err, "scan: y is NULL (required, [T][B][H])");
+        return FAIL_ARG(err, "scan: y is NULL (required, [T][B][D*H])");
     int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
     if (!is_lstm && (r->c0 || r->c_n))
         return FAIL_ARG(err, "scan: %s given but the cell is %s (cell state is LSTM only)",
                         r->c0 ? "c0" : "c_n", rnnscan_cell_name(m->desc.cell));
-    if (r->lengths)
-        return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
-                            "scan: per-sequence lengths are not supported yet");
+    if (r->lengths) {
+        if (!(m->context->ops->features & RNNSCAN_FEATURE_LENGTHS))
+            return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
+                                "scan: per-sequence lengths are not supported by this backend yet");
+        for (int b = 0; b < r->batch; b++)
+            if (r->lengths[b] < 1 || r->lengths[b] > r->seq_len)
+                return FAIL_ARG(err, "scan: lengths[%d] = %d is outside 1..T = 1..%d", b,
+                                r->lengths[b], r->seq_len);
+    }
     if (r->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
         return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
                             "scan: the persistent schedule is not supported yet");
     if (r->schedule != RNNSCAN_SCHEDULE_AUTO && r->schedule != RNNSCAN_SCHEDULE_HOST)
         return FAIL_ARG(err, "scan: unknown schedule %d", (int)r->schedule);
 
-    size_t T = (size_t)r->seq_len, B = (size_t)r->batch;
-    size_t X = (size_t)m->dims.input, H = (size_t)m->dims.hidden;
-    size_t bytes;
+    size_t T = (size_t)r->seq_len, B = (size_t)r->batch, X = (size_t)m->dims.input;
+    size_t DH = (size_t)m->dims.directions * (size_t)m->dims.hidden, bytes;
     d->T = r->seq_len;
     d->B = r->batch;
-    if (!rnnscan_mul3_size(&d->x_elems, T, B, X) || !rnnscan_mul3_size(&d->y_elems, T, B, H) ||
-        !rnnscan_mul_size(&d->state_elems, B, H) ||
+    if (!rnnscan_mul3_size(&d->x_elems, T, B, X) || !rnnscan_mul3_size(&d->y_elems, T, B, DH) ||
+        !rnnscan_mul_size(&d->state_elems, B, (size_t)m->dims.hidden) ||
         !rnnscan_mul3_size(&d->gates_elems, T, B, m->dims.rows) ||
         !rnnscan_mul_size(&bytes, d->gates_elems, sizeof(float)) ||
+        !rnnscan_mul_size(&bytes, d->y_elems, sizeof(float)) ||
         !rnnscan_mul_size(&bytes, d->x_elems, sizeof(float)))
         return FAIL_ARG(err, "scan: T=%d, B=%d with X=%d, H=%d: byte counts overflow", r->seq_len,
                         r->batch, m->dims.input, m->dims.hidden);
@@ -202,6 +238,9 @@ rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, const float *
     rnnscan_clear_error(NULL);
     if (!model)
         return FAIL_ARG(NULL, "step: model is NULL");
+    if (model->dims.layers * model->dims.directions != 1)
+        return rnnscan_fail(&model->err, RNNSCAN_NOT_SUPPORTED,
+                            "step: one-layer, one-direction models only; use scan with T = 1");
     if (!h_next)
         return FAIL_ARG(&model->err, "step: h_next is NULL (required, [B][H])");
     if (model->desc.cell == RNNSCAN_CELL_LSTM && !c_next)

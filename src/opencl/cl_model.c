@@ -99,8 +99,9 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     const size_t rows = m->dims.rows, X = (size_t)m->dims.input, H = (size_t)m->dims.hidden;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU;
     cl_model *cm = calloc(1, sizeof *cm);
-    float *w_ih_t = transposed(m->w_ih, rows, X);
-    float *w_hh_t = transposed(m->w_hh, rows, H);
+    const rnnscan_layer *layer = &m->layers[0];
+    float *w_ih_t = transposed(layer->w_ih, rows, X);
+    float *w_hh_t = transposed(layer->w_hh, rows, H);
     float *bias_x = malloc(rows * sizeof *bias_x);
     rnnscan_status st = RNNSCAN_OK;
     if (!cm || !w_ih_t || !w_hh_t || !bias_x) {
@@ -110,11 +111,11 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     }
     m->impl = cm;
     for (size_t r = 0; r < rows; r++)
-        bias_x[r] = m->b_ih[r] + (is_gru && r >= 2 * H ? 0.0f : m->b_hh[r]);
+        bias_x[r] = layer->b_ih[r] + (is_gru && r >= 2 * H ? 0.0f : layer->b_hh[r]);
     if ((st = create_buffer(m, &cm->w_ih_t, "weights w_ih", rows * X, w_ih_t)) ||
         (st = create_buffer(m, &cm->w_hh_t, "weights w_hh", rows * H, w_hh_t)) ||
         (st = create_buffer(m, &cm->bias_x, "input bias", rows, bias_x)) ||
-        (is_gru && (st = create_buffer(m, &cm->b_hn, "bias b_hn", H, m->b_hh + 2 * H))))
+        (is_gru && (st = create_buffer(m, &cm->b_hn, "bias b_hn", H, layer->b_hh + 2 * H))))
         opencl_model_release(m);
 done:
     free(w_ih_t);
@@ -247,6 +248,7 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
 }
 
 const rnnscan_backend_ops rnnscan_opencl_ops = {
+    .features = 0,
     .model_init = opencl_model_init,
     .model_release = opencl_model_release,
     .scan = opencl_scan,

@@ -1,8 +1,11 @@
 /* The reference backend: the oracle every other backend is checked against.
  *
- * Written to be obviously right rather than fast: one sequence and one gate
- * row at a time, every sum accumulated in double, the recurrent state kept in
- * double between steps, the equations exactly as PyTorch documents them. */
+ * Written to be obviously right rather than fast: one layer, direction and
+ * sequence at a time, one gate row at a time, every sum accumulated in double,
+ * states and layer outputs kept in double, the equations exactly as PyTorch
+ * documents them.  Per-sequence lengths: a sequence of length n reads steps
+ * 0..n-1 (the reverse direction n-1..0), its outputs past n stay 0 and its
+ * h_n / c_n are the state after its own last step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +14,8 @@
 
 static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
-/* sum_k w[k] * v[k] with w float, v double */
-static double dot_fd(const float *w, const double *v, int n)
+/* sum_k w[k] * v[k] */
+static double dot(const float *w, const double *v, int n)
 {
     double s = 0.0;
     for (int k = 0; k < n; k++)
@@ -20,98 +23,129 @@ static double dot_fd(const float *w, const double *v, int n)
     return s;
 }
 
-static double dot_ff(const float *w, const float *v, int n)
+/* One step of one sequence in one layer-direction: reads x (layer->input
+ * values), h and c (H), writes the new state in place.  gi, gh: G*H scratch. */
+static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, const double *x,
+                      double *h, double *c, double *gi, double *gh)
 {
-    double s = 0.0;
-    for (int k = 0; k < n; k++)
-        s += (double)w[k] * (double)v[k];
-    return s;
-}
-
-/* One step of one sequence: reads x (X), h and c (H, double), writes the new
- * state into h_new / c_new.  gi / gh are scratch of G*H doubles. */
-static void cell_step(const rnnscan_model *m, const float *x, const double *h, const double *c,
-                      double *h_new, double *c_new, double *gi, double *gh)
-{
-    const int X = m->dims.input, H = m->dims.hidden;
-    const size_t rows = m->dims.rows;
+    const size_t rows = (size_t)rnnscan_cell_gates(cell) * H;
     for (size_t r = 0; r < rows; r++) {
-        gi[r] = dot_ff(m->w_ih + r * (size_t)X, x, X) + m->b_ih[r];
-        gh[r] = dot_fd(m->w_hh + r * (size_t)H, h, H) + m->b_hh[r];
+        gi[r] = dot(layer->w_ih + r * (size_t)layer->input, x, layer->input) + layer->b_ih[r];
+        gh[r] = dot(layer->w_hh + r * (size_t)H, h, H) + layer->b_hh[r];
     }
     for (int j = 0; j < H; j++) {
-        switch (m->desc.cell) {
+        switch (cell) {
         case RNNSCAN_CELL_RNN_TANH:
-            h_new[j] = tanh(gi[j] + gh[j]);
+            h[j] = tanh(gi[j] + gh[j]);
             break;
         case RNNSCAN_CELL_RNN_RELU:
-            h_new[j] = fmax(0.0, gi[j] + gh[j]);
+            h[j] = fmax(0.0, gi[j] + gh[j]);
             break;
         case RNNSCAN_CELL_LSTM: {
             double i = sigmoid(gi[j] + gh[j]);
             double f = sigmoid(gi[H + j] + gh[H + j]);
             double g = tanh(gi[2 * H + j] + gh[2 * H + j]);
             double o = sigmoid(gi[3 * H + j] + gh[3 * H + j]);
-            c_new[j] = f * c[j] + i * g;
-            h_new[j] = o * tanh(c_new[j]);
+            c[j] = f * c[j] + i * g;
+            h[j] = o * tanh(c[j]);
             break;
         }
         case RNNSCAN_CELL_GRU: {
+            /* every gate reads the old h, so h[j] may be overwritten: h[j] is
+             * read only for its own j */
             double r = sigmoid(gi[j] + gh[j]);
             double z = sigmoid(gi[H + j] + gh[H + j]);
             double n = tanh(gi[2 * H + j] + r * gh[2 * H + j]);
-            h_new[j] = (1.0 - z) * n + z * h[j];
+            h[j] = (1.0 - z) * n + z * h[j];
             break;
         }
         }
     }
 }
 
-static void load_state(double *dst, const float *src, size_t n)
+/* Index of element (t, b) of a [T][B] or, batch-first, [B][T] array. */
+static size_t row_of(int batch_first, int t, int b, int T, int B)
 {
-    for (size_t i = 0; i < n; i++)
-        dst[i] = src ? (double)src[i] : 0.0;
+    return batch_first ? (size_t)b * T + t : (size_t)t * B + b;
+}
+
+typedef struct scratch {
+    double *in, *out;     /* [T][B][width] layer input and output       */
+    double *h, *c;        /* [H] the running state of one sequence      */
+    double *gi, *gh;      /* [G*H]                                       */
+} scratch;
+
+/* Runs layer-direction (l, dir) over every sequence: in -> out columns dir*H.. */
+static void run_layer(const rnnscan_model *m, const rnnscan_run *run, int l, int dir,
+                      const scratch *s)
+{
+    const int T = run->seq_len, B = run->batch, H = m->dims.hidden, D = m->dims.directions;
+    const int index = l * D + dir;
+    const rnnscan_layer *layer = &m->layers[index];
+    const size_t out_width = (size_t)D * H;
+    for (int b = 0; b < B; b++) {
+        const int len = run->lengths ? run->lengths[b] : T;
+        const size_t state_at = ((size_t)index * B + b) * H;
+        for (int j = 0; j < H; j++) {
+            s->h[j] = run->h0 ? run->h0[state_at + j] : 0.0;
+            s->c[j] = run->c0 ? run->c0[state_at + j] : 0.0;
+        }
+        for (int step = 0; step < len; step++) {
+            const int t = dir ? len - 1 - step : step;
+            const size_t row = (size_t)t * B + b;
+            cell_step(m->desc.cell, layer, H, s->in + row * layer->input, s->h, s->c, s->gi,
+                      s->gh);
+            memcpy(s->out + row * out_width + (size_t)dir * H, s->h, (size_t)H * sizeof(double));
+        }
+        for (int j = 0; j < H; j++) {
+            if (run->h_n)
+                run->h_n[state_at + j] = (float)s->h[j];
+            if (run->c_n)
+                run->c_n[state_at + j] = (float)s->c[j];
+        }
+    }
 }
 
 static rnnscan_status reference_scan(rnnscan_model *m, const rnnscan_run *run,
                                      const rnnscan_run_dims *d)
 {
-    const int X = m->dims.input, H = m->dims.hidden, B = d->B;
-    const size_t state = d->state_elems;
-    /* h, c, h_new, c_new (B*H each) then gi, gh (G*H each) */
-    double *mem = malloc((4 * state + 2 * m->dims.rows) * sizeof *mem);
+    const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden;
+    const int bf = m->desc.batch_first;
+    const size_t DH = (size_t)m->dims.directions * H, rows = (size_t)T * B;
+    const size_t width = (size_t)X > DH ? (size_t)X : DH; /* widest layer input */
+    scratch s;
+    double *mem = calloc(2 * rows * width + 2 * (size_t)H + 2 * m->dims.rows, sizeof *mem);
     if (!mem)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
-                            "reference: no memory for the state of B=%d, H=%d", B, H);
-    double *h = mem, *c = h + state, *h_new = c + state, *c_new = h_new + state;
-    double *gi = c_new + state, *gh = gi + m->dims.rows;
-    load_state(h, run->h0, state);
-    load_state(c, run->c0, state);
+                            "reference: no memory for T=%d, B=%d activations", T, B);
+    s.in = mem;
+    s.out = s.in + rows * width;
+    s.h = s.out + rows * width;
+    s.c = s.h + H;
+    s.gi = s.c + H;
+    s.gh = s.gi + m->dims.rows;
 
-    for (int t = 0; t < d->T; t++) {
-        for (int b = 0; b < B; b++) {
-            size_t s = (size_t)b * H;
-            const float *x = run->x + ((size_t)t * B + b) * X;
-            cell_step(m, x, h + s, c + s, h_new + s, c_new + s, gi, gh);
-        }
-        float *y = run->y + (size_t)t * state;
-        for (size_t i = 0; i < state; i++)
-            y[i] = (float)h_new[i];
-        double *swap = h;
-        h = h_new, h_new = swap;
-        swap = c, c = c_new, c_new = swap;
+    for (int t = 0; t < T; t++) /* the layer-0 input, time-major */
+        for (int b = 0; b < B; b++)
+            for (int k = 0; k < X; k++)
+                s.in[((size_t)t * B + b) * X + k] = run->x[row_of(bf, t, b, T, B) * X + k];
+    for (int l = 0; l < m->dims.layers; l++) {
+        memset(s.out, 0, rows * DH * sizeof *s.out); /* steps past a length stay 0 */
+        for (int dir = 0; dir < m->dims.directions; dir++)
+            run_layer(m, run, l, dir, &s);
+        double *swap = s.in; /* this layer's output is the next one's input */
+        s.in = s.out, s.out = swap;
     }
-    for (size_t i = 0; i < state; i++) {
-        if (run->h_n)
-            run->h_n[i] = (float)h[i];
-        if (run->c_n)
-            run->c_n[i] = (float)c[i];
-    }
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            for (size_t k = 0; k < DH; k++)
+                run->y[row_of(bf, t, b, T, B) * DH + k] = (float)s.in[((size_t)t * B + b) * DH + k];
     free(mem);
     return RNNSCAN_OK;
 }
 
 const rnnscan_backend_ops rnnscan_reference_ops = {
+    .features = RNNSCAN_FEATURE_ALL,
     .model_init = NULL,
     .model_release = NULL,
     .scan = reference_scan,
