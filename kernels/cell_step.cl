@@ -14,7 +14,8 @@
  *
  * CPU reference: cell_step() in src/reference/reference.c. */
 
-__kernel void rnn_step(__global const float *gx, ulong gx_off,   /* [B][H]   */
+__kernel __attribute__((reqd_work_group_size(RNNSCAN_WG, 1, 1)))
+void rnn_step(__global const float *gx, ulong gx_off,   /* [B][H]   */
                        __global const float *h_prev, ulong h_off, /* [B][H]   */
                        __global const float *w_hh_t,            /* [H][H]   */
                        __global float *y, ulong y_off,            /* [B][H]   */
@@ -31,7 +32,8 @@ __kernel void rnn_step(__global const float *gx, ulong gx_off,   /* [B][H]   */
     y[y_off + (size_t)b * H + j] = relu ? fmax(a, 0.0f) : rnnscan_tanh(a);
 }
 
-__kernel void lstm_step(__global const float *gx, ulong gx_off,   /* [B][4H]  */
+__kernel __attribute__((reqd_work_group_size(RNNSCAN_WG, 1, 1)))
+void lstm_step(__global const float *gx, ulong gx_off,   /* [B][4H]  */
                         __global const float *h_prev, ulong h_off, /* [B][H]   */
                         __global const float *w_hh_t,            /* [H][4H]  */
                         __global float *c,                       /* [B][H]   */
@@ -59,7 +61,8 @@ __kernel void lstm_step(__global const float *gx, ulong gx_off,   /* [B][4H]  */
     y[y_off + s] = rnnscan_sigmoid(ao) * rnnscan_tanh(c_new);
 }
 
-__kernel void gru_step(__global const float *gx, ulong gx_off,   /* [B][3H]  */
+__kernel __attribute__((reqd_work_group_size(RNNSCAN_WG, 1, 1)))
+void gru_step(__global const float *gx, ulong gx_off,   /* [B][3H]  */
                        __global const float *h_prev, ulong h_off, /* [B][H]   */
                        __global const float *w_hh_t,            /* [H][3H]  */
                        __global const float *b_hn,              /* [H]      */

@@ -53,8 +53,12 @@ static rnnscan_status build_program(cl_backend *cl, double *build_ms)
         return rnnscan_cl_fail(NULL, "clCreateProgramWithSource", rc, "loading the kernels");
 
     cl->step_wg = cl->max_work_group < 64 ? cl->max_work_group : 64;
-    char options[256];
-    snprintf(options, sizeof options, "-cl-std=CL1.2 -DRNNSCAN_WG=%zu", cl->step_wg);
+    /* RNNSCAN_BUILD_OPTIONS: extra options appended, for experiments and for
+     * the test that a failing build hands its log to the caller. */
+    const char *extra = getenv("RNNSCAN_BUILD_OPTIONS");
+    char options[1024];
+    snprintf(options, sizeof options, "-cl-std=CL1.2 -DRNNSCAN_WG=%zu %s", cl->step_wg,
+             extra ? extra : "");
     double t0 = now_ms();
     rc = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
     *build_ms = now_ms() - t0;

@@ -1,0 +1,130 @@
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int problem_make(problem *p, const test_case *tc, uint64_t seed)
+{
+    memset(p, 0, sizeof *p);
+    p->tc = *tc;
+    rng r = rng_seeded(seed);
+    const int L = tc->layers > 1 ? tc->layers : 1, D = tc->bidir ? 2 : 1;
+    p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first};
+    p->weights = calloc((size_t)(L * D), sizeof *p->weights);
+    p->views = calloc((size_t)(L * D), sizeof *p->views);
+    if (!p->weights || !p->views)
+        return 0;
+    for (int i = 0; i < L * D; i++) {
+        int in = i < D ? tc->X : D * tc->H;
+        if (!weights_alloc_pytorch_init(&p->weights[i], &r, tc->cell, in, tc->H, tc->bias))
+            return 0;
+        p->views[i] = weights_view(&p->weights[i]);
+    }
+    p->x_elems = (size_t)tc->T * tc->B * tc->X;
+    p->y_elems = (size_t)tc->T * tc->B * D * tc->H;
+    p->state_elems = (size_t)L * D * tc->B * tc->H;
+    p->x = malloc(p->x_elems * sizeof *p->x);
+    if (!p->x)
+        return 0;
+    fill_normal(&r, p->x, p->x_elems, 1.0f);
+    if (tc->state) {
+        p->h0 = malloc(p->state_elems * sizeof *p->h0);
+        if (!p->h0)
+            return 0;
+        fill_normal(&r, p->h0, p->state_elems, 1.0f);
+        if (tc->cell == RNNSCAN_CELL_LSTM) {
+            p->c0 = malloc(p->state_elems * sizeof *p->c0);
+            if (!p->c0)
+                return 0;
+            fill_normal(&r, p->c0, p->state_elems, 1.0f);
+        }
+    }
+    if (tc->lengths) {
+        p->lengths = malloc((size_t)tc->B * sizeof *p->lengths);
+        if (!p->lengths)
+            return 0;
+        for (int b = 0; b < tc->B; b++)
+            p->lengths[b] = 1 + (int)(rng_uniform(&r) * tc->T);
+        p->lengths[tc->B / 2] = tc->T; /* at least one full-length sequence */
+    }
+    return 1;
+}
+
+void problem_free(problem *p)
+{
+    const int count = (p->tc.layers > 1 ? p->tc.layers : 1) * (p->tc.bidir ? 2 : 1);
+    for (int i = 0; p->weights && i < count; i++)
+        weights_free(&p->weights[i]);
+    free(p->weights);
+    free(p->views);
+    free(p->x);
+    free(p->h0);
+    free(p->c0);
+    free(p->lengths);
+    memset(p, 0, sizeof *p);
+}
+
+int outputs_alloc(outputs *o, const problem *p)
+{
+    o->y = malloc(p->y_elems * sizeof *o->y);
+    o->h_n = malloc(p->state_elems * sizeof *o->h_n);
+    o->c_n = p->tc.cell == RNNSCAN_CELL_LSTM ? malloc(p->state_elems * sizeof *o->c_n) : NULL;
+    return o->y && o->h_n && (p->tc.cell != RNNSCAN_CELL_LSTM || o->c_n);
+}
+
+void outputs_free(outputs *o)
+{
+    free(o->y);
+    free(o->h_n);
+    free(o->c_n);
+    memset(o, 0, sizeof *o);
+}
+
+rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o)
+{
+    fill_nan(o->y, p->y_elems);
+    fill_nan(o->h_n, p->state_elems);
+    if (o->c_n)
+        fill_nan(o->c_n, p->state_elems);
+    rnnscan_model *model = NULL;
+    rnnscan_status st = rnnscan_model_create(ctx, &p->desc, p->views, &model);
+    if (st != RNNSCAN_OK)
+        return st;
+    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
+                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
+                       .c_n = o->c_n};
+    st = rnnscan_model_scan(model, &run);
+    rnnscan_model_free(model);
+    return st;
+}
+
+double worst_ratio(const float *got, const float *want, size_t n, double atol, double rtol,
+                   size_t *where)
+{
+    double worst = 0.0;
+    *where = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(got[i]) || !isfinite(want[i])) {
+            *where = i;
+            return INFINITY;
+        }
+        double ratio = fabs((double)got[i] - want[i]) / (atol + rtol * fabs((double)want[i]));
+        if (ratio > worst) {
+            worst = ratio;
+            *where = i;
+        }
+    }
+    return worst;
+}
+
+const char *case_name(const test_case *tc, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s", rnnscan_cell_name(tc->cell),
+             tc->T, tc->B, tc->X, tc->H, tc->bias ? " bias" : " nobias",
+             tc->state ? " h0/c0" : "", tc->layers > 1 ? tc->layers : 1,
+             tc->bidir ? " bidir" : "", tc->batch_first ? " batch_first" : "",
+             tc->lengths ? " lengths" : "");
+    return buf;
+}

@@ -1,0 +1,54 @@
+/* Test harness: builds a random, non-saturating problem, runs it on a context
+ * with NaN-poisoned outputs, and compares two runs element by element. */
+#ifndef RNNSCAN_TEST_HARNESS_H
+#define RNNSCAN_TEST_HARNESS_H
+
+#include "rnnscan.h"
+#include "support.h"
+
+/* One test case: network shape, batch, and which optional parts are present. */
+typedef struct test_case {
+    rnnscan_cell cell;
+    int T, B, X, H;
+    int bias;    /* biases present */
+    int state;   /* h0 (and c0 for LSTM) given */
+    int layers;  /* 0/1 = one layer */
+    int bidir;
+    int batch_first;
+    int lengths; /* random per-sequence lengths in [1, T] */
+} test_case;
+
+/* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's
+ * init, x and h0/c0 ~ N(0, 1). */
+typedef struct problem {
+    test_case tc;
+    rnnscan_model_desc desc;
+    weights_buf *weights; /* L*D */
+    rnnscan_weights *views;
+    float *x, *h0, *c0;
+    int *lengths;
+    size_t x_elems, y_elems, state_elems; /* state: all L*D layer-directions */
+} problem;
+
+/* Outputs (owned) of one run. */
+typedef struct outputs {
+    float *y, *h_n, *c_n;
+} outputs;
+
+int problem_make(problem *p, const test_case *tc, uint64_t seed);
+void problem_free(problem *p);
+int outputs_alloc(outputs *o, const problem *p);
+void outputs_free(outputs *o);
+
+/* Runs p on ctx into o (poisoned with NaN first).  Returns the status; on
+ * failure writes the detail to stderr through the test. */
+rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o);
+
+/* Largest |got - want| / (atol + rtol * |want|) over n values: <= 1 passes.
+ * A NaN or Inf in either array gives +Inf (never a pass). */
+double worst_ratio(const float *got, const float *want, size_t n, double atol, double rtol,
+                   size_t *where);
+
+const char *case_name(const test_case *tc, char *buf, size_t size);
+
+#endif

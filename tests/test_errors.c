@@ -1,0 +1,192 @@
+/* Every rejected input returns its status and a message that names the
+ * problem; run under AddressSanitizer, these tests also prove nothing leaks. */
+#include <criterion/criterion.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "harness.h"
+
+static rnnscan_context *ref;
+static void open_reference(void) { cr_assert_eq(rnnscan_context_create(NULL, &ref), RNNSCAN_OK); }
+static void close_reference(void) { rnnscan_context_free(ref); }
+TestSuite(errors, .init = open_reference, .fini = close_reference);
+
+/* Asserts `got` is `want` and the thread's detail mentions `needle`. */
+#define expect_status(got, want, needle)                                                     \
+    do {                                                                                     \
+        rnnscan_status got_ = (got);                                                         \
+        cr_expect_eq(got_, want, "%s: got %s, want %s (%s)", #got, rnnscan_status_name(got_), \
+                     rnnscan_status_name(want), rnnscan_last_error());                       \
+        cr_expect(strstr(rnnscan_last_error(), needle) != NULL,                              \
+                  "%s: message \"%s\" does not mention \"%s\"", #got, rnnscan_last_error(),   \
+                  needle);                                                                   \
+    } while (0)
+
+static float w_ih[4 * 8 * 3], w_hh[4 * 8 * 8];
+static const rnnscan_weights weights = {w_ih, w_hh, NULL, NULL};
+
+static rnnscan_model *lstm_model(void)
+{
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0};
+    rnnscan_model *m = NULL;
+    cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
+    return m;
+}
+
+Test(errors, status_strings)
+{
+    cr_expect_str_eq(rnnscan_status_name(RNNSCAN_OK), "RNNSCAN_OK");
+    cr_expect_str_eq(rnnscan_status_name(RNNSCAN_TOO_LARGE), "RNNSCAN_TOO_LARGE");
+    cr_expect_str_eq(rnnscan_status_name((rnnscan_status)999), "RNNSCAN_UNKNOWN_STATUS");
+    for (int s = 0; s < RNNSCAN_STATUS_COUNT_; s++)
+        cr_expect(strlen(rnnscan_status_string((rnnscan_status)s)) > 0);
+}
+
+Test(errors, context_create)
+{
+    expect_status(rnnscan_context_create(NULL, NULL), RNNSCAN_INVALID_ARGUMENT, "out is NULL");
+    rnnscan_context *ctx = (rnnscan_context *)&ctx;
+    rnnscan_context_options bad = {(rnnscan_backend)42, NULL};
+    expect_status(rnnscan_context_create(&bad, &ctx), RNNSCAN_INVALID_ARGUMENT, "backend 42");
+    cr_expect_null(ctx);
+    rnnscan_context_free(NULL); /* accepted */
+}
+
+Test(errors, names_parse)
+{
+    rnnscan_cell cell;
+    rnnscan_backend backend;
+    expect_status(rnnscan_cell_parse("lstmm", &cell), RNNSCAN_INVALID_ARGUMENT, "'lstmm'");
+    expect_status(rnnscan_backend_parse(NULL, &backend), RNNSCAN_INVALID_ARGUMENT, "(null)");
+    cr_expect_eq(rnnscan_cell_parse("GRU", &cell), RNNSCAN_OK);
+    cr_expect_eq(cell, RNNSCAN_CELL_GRU);
+}
+
+Test(errors, model_create_arguments)
+{
+    rnnscan_model *m = (rnnscan_model *)&m;
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0};
+    expect_status(rnnscan_model_create(NULL, &desc, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "context is NULL");
+    cr_expect_null(m);
+    expect_status(rnnscan_model_create(ref, NULL, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "desc is NULL");
+    cr_expect_str_eq(rnnscan_context_error(ref), rnnscan_last_error()); /* kept by the handle */
+    expect_status(rnnscan_model_create(ref, &desc, NULL, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights is NULL");
+    expect_status(rnnscan_model_create(ref, &desc, &weights, NULL), RNNSCAN_INVALID_ARGUMENT,
+                  "out is NULL");
+
+    rnnscan_model_desc d = desc;
+    d.cell = (rnnscan_cell)7;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "unknown cell 7");
+    d = desc, d.input_size = 0;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "input_size must be > 0, got 0");
+    d = desc, d.hidden_size = -3;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "hidden_size must be > 0, got -3");
+    d = desc, d.num_layers = -1;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "num_layers");
+    rnnscan_weights no_hh = {w_ih, NULL, NULL, NULL};
+    expect_status(rnnscan_model_create(ref, &desc, &no_hh, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights[0].w_hh is NULL");
+    /* a two-layer bidirectional model reads weights[0..3]; weights[2] lacks w_ih */
+    rnnscan_weights four[4] = {weights, weights, {NULL, w_hh, NULL, NULL}, weights};
+    d = desc, d.num_layers = 2, d.bidirectional = 1, d.input_size = 3, d.hidden_size = 1;
+    expect_status(rnnscan_model_create(ref, &d, four, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights[2].w_ih is NULL");
+    cr_expect_null(m);
+}
+
+Test(errors, model_create_overflow)
+{
+    /* G*H*X*4 bytes overflows size_t: rejected before any allocation */
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0};
+    rnnscan_model *m = NULL;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "overflows");
+    cr_expect_null(m);
+}
+
+Test(errors, scan_arguments)
+{
+    rnnscan_model *m = lstm_model();
+    float x[2 * 3 * 3] = {0}, y[2 * 3 * 8], h[3 * 8];
+    rnnscan_run ok = {.seq_len = 2, .batch = 3, .x = x, .y = y};
+    rnnscan_run r;
+    expect_status(rnnscan_model_scan(NULL, &ok), RNNSCAN_INVALID_ARGUMENT, "model is NULL");
+    expect_status(rnnscan_model_scan(m, NULL), RNNSCAN_INVALID_ARGUMENT, "run is NULL");
+    r = ok, r.seq_len = 0;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "seq_len must be > 0");
+    cr_expect_str_eq(rnnscan_model_error(m), rnnscan_last_error()); /* kept by the model */
+    r = ok, r.batch = -1;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "batch must be > 0, got -1");
+    r = ok, r.x = NULL;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "x is NULL");
+    r = ok, r.y = NULL;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "y is NULL");
+    r = ok, r.schedule = (rnnscan_schedule)9;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "unknown schedule 9");
+    int lengths[3] = {2, 0, 1};
+    r = ok, r.lengths = lengths;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "lengths[1] = 0");
+    lengths[1] = 3;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "lengths[1] = 3");
+    lengths[1] = -5;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "lengths[1] = -5");
+    r = ok, r.seq_len = INT32_MAX, r.batch = INT32_MAX;
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "overflow");
+    r = ok;
+    cr_expect_eq(rnnscan_model_scan(m, &r), RNNSCAN_OK);
+    cr_expect_str_eq(rnnscan_last_error(), ""); /* success clears the detail */
+    expect_status(rnnscan_model_step(m, 3, x, h, NULL, h, NULL), RNNSCAN_INVALID_ARGUMENT,
+                  "c_next is NULL");
+    rnnscan_model_free(m);
+    rnnscan_model_free(NULL); /* accepted */
+}
+
+Test(errors, cell_state_only_for_lstm)
+{
+    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0};
+    rnnscan_model *m = NULL;
+    cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
+    float x[3] = {0}, y[8], c[8] = {0};
+    rnnscan_run r = {.seq_len = 1, .batch = 1, .x = x, .y = y, .c0 = c};
+    expect_status(rnnscan_model_scan(m, &r), RNNSCAN_INVALID_ARGUMENT, "c0 given but the cell is gru");
+    rnnscan_model_free(m);
+}
+
+Test(errors, not_supported)
+{
+    rnnscan_context *ctx = (rnnscan_context *)&ctx;
+    rnnscan_context_options cpu = {RNNSCAN_BACKEND_CPU, NULL};
+    rnnscan_status st = rnnscan_context_create(&cpu, &ctx);
+    if (st != RNNSCAN_OK) {
+        expect_status(st, RNNSCAN_NOT_SUPPORTED, "cpu");
+        cr_expect_null(ctx);
+    }
+    rnnscan_context_free(ctx == (rnnscan_context *)&ctx ? NULL : ctx);
+
+    rnnscan_model *m = lstm_model();
+    float x[3] = {0}, y[8];
+    rnnscan_run r = {.seq_len = 1, .batch = 1, .x = x, .y = y,
+                     .schedule = RNNSCAN_SCHEDULE_PERSISTENT};
+    st = rnnscan_model_scan(m, &r);
+    cr_expect(st == RNNSCAN_OK || st == RNNSCAN_NOT_SUPPORTED);
+    if (st != RNNSCAN_OK)
+        cr_expect(strstr(rnnscan_last_error(), "persistent") != NULL);
+    rnnscan_model_free(m);
+
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0};
+    rnnscan_weights four[4] = {weights, weights, weights, weights};
+    float w_ih_wide[4 * 8 * 16];
+    four[2].w_ih = four[3].w_ih = w_ih_wide;
+    cr_assert_eq(rnnscan_model_create(ref, &desc, four, &m), RNNSCAN_OK); /* reference runs all */
+    float h[4 * 8];
+    expect_status(rnnscan_model_step(m, 1, x, NULL, NULL, h, h), RNNSCAN_NOT_SUPPORTED,
+                  "one-layer, one-direction");
+    rnnscan_model_free(m);
+}

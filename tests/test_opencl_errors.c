@@ -1,0 +1,115 @@
+/* OpenCL-specific failures: device choice, device limits, build failures.
+ * Each returns its status with the detail reachable from the caller. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "harness.h"
+
+Test(opencl_errors, list_devices)
+{
+    int count = -1;
+    cr_assert_eq(rnnscan_list_devices(NULL, 0, &count), RNNSCAN_OK, "%s", rnnscan_last_error());
+    if (count == 0)
+        rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL)); /* skips or fails */
+    rnnscan_device_info info[4];
+    int n = 0;
+    cr_assert_eq(rnnscan_list_devices(info, 4, &n), RNNSCAN_OK);
+    cr_expect_eq(n, count);
+    cr_expect_eq(info[0].index, 0);
+    cr_expect(strlen(info[0].device_name) > 0);
+    cr_expect_gt(info[0].max_alloc_bytes, 0);
+    cr_expect_eq(rnnscan_list_devices(NULL, 0, NULL), RNNSCAN_INVALID_ARGUMENT);
+    cr_expect_eq(rnnscan_list_devices(NULL, 2, &n), RNNSCAN_INVALID_ARGUMENT);
+}
+
+Test(opencl_errors, device_spec_not_found)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    rnnscan_context *ctx = (rnnscan_context *)&ctx;
+    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, "no-such-device-xyz"};
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_DEVICE_NOT_FOUND);
+    cr_expect(strstr(rnnscan_last_error(), "no-such-device-xyz") != NULL, "%s",
+              rnnscan_last_error());
+    cr_expect_null(ctx);
+    opts.device = "99";
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_DEVICE_NOT_FOUND);
+    /* the environment variable, when no spec is given */
+    setenv("RNNSCAN_DEVICE", "still-no-such-device", 1);
+    opts.device = NULL;
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_DEVICE_NOT_FOUND);
+    cr_expect(strstr(rnnscan_last_error(), "RNNSCAN_DEVICE") != NULL, "%s", rnnscan_last_error());
+    /* index and case-insensitive substring select */
+    setenv("RNNSCAN_DEVICE", "0", 1);
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "%s", rnnscan_last_error());
+    rnnscan_device_info info;
+    int n;
+    rnnscan_list_devices(&info, 1, &n);
+    char upper[8] = {0};
+    for (int i = 0; i < 4 && info.device_name[i]; i++)
+        upper[i] = (char)((info.device_name[i] >= 'a' && info.device_name[i] <= 'z')
+                              ? info.device_name[i] - 32 : info.device_name[i]);
+    rnnscan_context_free(ctx);
+    unsetenv("RNNSCAN_DEVICE");
+    opts.device = upper;
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "spec '%s': %s", upper,
+                 rnnscan_last_error());
+    rnnscan_context_free(ctx);
+}
+
+Test(opencl_errors, build_failure_hands_over_the_log)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    /* extra build options redefine the work-group size as something that is not a number */
+    setenv("RNNSCAN_BUILD_OPTIONS", "-DRNNSCAN_WG=rnnscan_no_such_symbol", 1);
+    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, NULL};
+    rnnscan_context *ctx = (rnnscan_context *)&ctx;
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_BUILD_FAILED);
+    cr_expect_null(ctx);
+    const char *msg = rnnscan_last_error();
+    cr_expect(strstr(msg, "clBuildProgram") != NULL, "%s", msg);
+    cr_expect(strstr(msg, "rnnscan_no_such_symbol") != NULL, "no build log in: %s", msg);
+    unsetenv("RNNSCAN_BUILD_OPTIONS");
+}
+
+Test(opencl_errors, larger_than_max_alloc)
+{
+    rnnscan_context *ctx = open_backend_or_skip(RNNSCAN_BACKEND_OPENCL);
+    rnnscan_device_info info;
+    int n;
+    cr_assert_eq(rnnscan_list_devices(&info, 1, &n), RNNSCAN_OK);
+    /* one-layer rnn_tanh, X = 1, H = 1: y holds T*B floats; ask for one more
+     * float than the device allows in one buffer.  Rejected before any
+     * transfer, so x and y need not be that large. */
+    size_t limit_floats = info.max_alloc_bytes / sizeof(float);
+    int B = 4096, T = (int)(limit_floats / (size_t)B + 1);
+    float w = 0.5f, x[1] = {0}, y[1];
+    rnnscan_weights weights = {&w, &w, NULL, NULL};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0};
+    rnnscan_model *m = NULL;
+    cr_assert_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_OK);
+    rnnscan_run r = {.seq_len = T, .batch = B, .x = x, .y = y};
+    cr_expect_eq(rnnscan_model_scan(m, &r), RNNSCAN_TOO_LARGE, "%s", rnnscan_last_error());
+    cr_expect(strstr(rnnscan_model_error(m), "CL_DEVICE_MAX_MEM_ALLOC_SIZE") != NULL, "%s",
+              rnnscan_model_error(m));
+    /* the model still works after the refusal */
+    r.seq_len = 1, r.batch = 1;
+    cr_expect_eq(rnnscan_model_scan(m, &r), RNNSCAN_OK, "%s", rnnscan_last_error());
+    cr_expect_float_eq(y[0], 0.0f, 0.0); /* tanh(0.5*0 + 0.5*0) */
+
+    /* weights above the limit are refused at model creation */
+    size_t huge = limit_floats + 1; /* w_ih [H][X] with H = 1 */
+    desc.input_size = (int)(huge < 0x7fffffff ? huge : 0x7fffffff);
+    float *big = calloc((size_t)desc.input_size, sizeof *big);
+    if (big && huge < 0x7fffffff) {
+        weights.w_ih = big;
+        rnnscan_model *m2 = NULL;
+        cr_expect_eq(rnnscan_model_create(ctx, &desc, &weights, &m2), RNNSCAN_TOO_LARGE, "%s",
+                     rnnscan_last_error());
+        cr_expect_null(m2);
+    }
+    free(big);
+    rnnscan_model_free(m);
+    rnnscan_context_free(ctx);
+}
