@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds rnnscan and runs every test: the Criterion suites (OpenCL on PoCL
+# required: a skipped OpenCL test fails this script), the suites again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for a bounded
+# time.  Run from anywhere; builds in build/ and build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+setup() { # setup DIR [meson options...]
+  local dir=$1; shift
+  if [ -f "$dir/build.ninja" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
+  else meson setup "$dir" "$@" >/dev/null; fi
+  ninja -C "$dir"
+}
+
+echo "== OpenCL platforms seen by the tests"
+clinfo -l || true
+
+echo "== build and test (release)"
+setup build
+# An OpenCL test that cannot find a device fails instead of skipping.
+export RNNSCAN_REQUIRE_OPENCL=1
+meson test -C build --print-errorlogs
+if grep -qE '^(SKIP|ok .* # SKIP)' build/meson-logs/testlog.txt; then
+  echo "run-tests: some tests were skipped:"; grep -E 'SKIP' build/meson-logs/testlog.txt
+  exit 1
+fi
+opencl_ran=$(grep -cE '^ok .*(sweep|opencl_errors)::' build/meson-logs/testlog.txt || true)
+echo "run-tests: $opencl_ran OpenCL tests ran on: $(build/rnnscan devices | grep 'spec 0' || echo none)"
+[ "$opencl_ran" -gt 0 ] || { echo "run-tests: no OpenCL test ran"; exit 1; }
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer (device-free suites)"
+setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  meson test -C build-asan --suite host --print-errorlogs
+
+echo "run-tests: all passed"
