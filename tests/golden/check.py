@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Runs `rnnscan run` on every golden case and compares with expected.npz.
+
+    check.py RNNSCAN_BINARY CASES_DIR [--backend reference|cpu|opencl]...
+             [--only SUBSTRING]... [--timeout SECONDS]
+
+CASES_DIR is a folder of case folders (tests/golden/cases) or one case
+folder.  For each case and each backend (default: reference) it runs
+
+    RNNSCAN_BINARY run --cell C --weights weights.npz --input input.npy
+        [--h0 h0.npy] [--c0 c0.npy] --backend B --out TMP/out.npz
+
+and checks that out.npz holds output, h_n (and c_n for lstm) as float32
+with exactly the expected shapes, all finite, and max |out - expected| <=
+the case's tolerance (case.json).  One line per case and backend.
+
+Exit status: 0 all passed; 1 any failure (wrong values, shapes or dtype, a
+missing array, the binary exiting non-zero or timing out, no cases found);
+77 (skip) when numpy cannot be imported, unless the environment variable
+CI is set (then 1), and when every run was skipped.  A run is skipped, not
+failed, when the binary exits 77 (its "cannot run here", e.g. no OpenCL
+device) and for cases that need issue-4 options (layers, bidirectional,
+batch_first, lengths), which `rnnscan run` does not take yet.
+
+Needs only the standard library and numpy (not torch).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SKIP = 77
+
+
+def _no_numpy(err):
+    if os.environ.get("CI"):
+        print(f"check.py: numpy is required (CI is set, so this fails): {err}", file=sys.stderr)
+        sys.exit(1)
+    print(f"check.py: SKIP, numpy not importable: {err}", file=sys.stderr)
+    sys.exit(SKIP)
+
+
+try:
+    import numpy as np
+except ImportError as e:  # pragma: no cover
+    _no_numpy(e)
+
+
+def find_cases(root):
+    if os.path.isfile(os.path.join(root, "case.json")):
+        return [root]
+    if not os.path.isdir(root):
+        return []
+    return [os.path.join(root, n) for n in sorted(os.listdir(root))
+            if os.path.isfile(os.path.join(root, n, "case.json"))]
+
+
+def issue4_fields(meta):
+    """The case options that the issue-3 `rnnscan run` cannot express."""
+    out = []
+    if meta.get("layers", 1) != 1:
+        out.append(f"layers={meta['layers']}")
+    for k in ("bidirectional", "batch_first", "lengths"):
+        if meta.get(k):
+            out.append(k)
+    return out
+
+
+def compare(out_path, expected_path, cell, tol):
+    """Returns (ok, max_abs_diff or None, detail)."""
+    try:
+        with np.load(out_path, allow_pickle=False) as z:
+            got = {k: z[k] for k in z.files}
+    except Exception as e:  # noqa: BLE001 (any unreadable file is a failure)
+        return False, None, f"cannot read {os.path.basename(out_path)}: {e}"
+    with np.load(expected_path, allow_pickle=False) as z:
+        want = {k: z[k] for k in z.files}
+    names = ["output", "h_n"] + (["c_n"] if cell == "lstm" else [])
+    problems, worst, parts = [], 0.0, []
+    for n in names:
+        if n not in got:
+            problems.append(f"{n} missing (has {sorted(got)})")
+            continue
+        g, w = got[n], want[n]
+        if g.shape != w.shape:
+            problems.append(f"{n} shape {g.shape} != expected {w.shape}")
+            continue
+        if g.dtype != np.float32:
+            problems.append(f"{n} dtype {g.dtype} != float32")
+            continue
+        if not np.all(np.isfinite(g)):
+            problems.append(f"{n} has {int(np.size(g) - np.isfinite(g).sum())} non-finite values")
+            continue
+        diff = np.abs(g.astype(np.float64) - w.astype(np.float64))
+        d = float(diff.max()) if diff.size else 0.0
+        worst = max(worst, d)
+        parts.append(f"{n} {d:.3g}")
+        if not d <= tol:
+            idx = np.unravel_index(int(diff.argmax()), diff.shape)
+            problems.append(f"{n} max|diff| {d:.3g} > {tol:g} at {tuple(int(i) for i in idx)} "
+                            f"(got {float(g[idx]):.9g}, expected {float(w[idx]):.9g})")
+    if problems:
+        return False, (worst if parts else None), "; ".join(problems)
+    return True, worst, ", ".join(parts)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Checks `rnnscan run` against the golden cases.",
+        epilog="Exit 0 pass, 1 fail, 77 skip (see the module docstring).")
+    ap.add_argument("binary", help="the rnnscan executable")
+    ap.add_argument("cases", help="a folder of case folders, or one case folder")
+    ap.add_argument("--backend", action="append", choices=("reference", "cpu", "opencl"),
+                    help="backend to run (repeatable; default: reference)")
+    ap.add_argument("--only", action="append", default=[],
+                    help="run only cases whose name contains this (repeatable)")
+    ap.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds allowed per run (default 300)")
+    args = ap.parse_args()
+    backends = args.backend or ["reference"]
+
+    binary = args.binary
+    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
+        print(f"check.py: FAIL, {binary} is not an executable file", file=sys.stderr)
+        return 1
+    cases = find_cases(args.cases)
+    if args.only:
+        cases = [c for c in cases if any(s in os.path.basename(c) for s in args.only)]
+    if not cases:
+        print(f"check.py: FAIL, no case folders (with case.json) under {args.cases}",
+              file=sys.stderr)
+        return 1
+
+    passed = failed = skipped = 0
+    with tempfile.TemporaryDirectory(prefix="rnnscan-golden-") as tmp:
+        for case_dir in cases:
+            name = os.path.basename(os.path.normpath(case_dir))
+            with open(os.path.join(case_dir, "case.json")) as f:
+                meta = json.load(f)
+            tol = float(meta["tolerance"])
+            extra = issue4_fields(meta)
+            for backend in backends:
+                tag = f"{backend:9s} {name}"
+                if extra:
+                    print(f"SKIP {tag}: needs issue-4 options ({', '.join(extra)})")
+                    skipped += 1
+                    continue
+                out = os.path.join(tmp, f"{name}.{backend}.out.npz")
+                if os.path.exists(out):
+                    os.remove(out)
+                cmd = [binary, "run", "--cell", meta["cell"],
+                       "--weights", os.path.join(case_dir, "weights.npz"),
+                       "--input", os.path.join(case_dir, "input.npy")]
+                for opt in ("h0", "c0"):
+                    if meta.get(opt):
+                        cmd += [f"--{opt}", os.path.join(case_dir, f"{opt}.npy")]
+                cmd += ["--backend", backend, "--out", out]
+                try:
+                    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, errors="replace", timeout=args.timeout)
+                except subprocess.TimeoutExpired:
+                    print(f"FAIL {tag}: timed out after {args.timeout:g} s\n  {' '.join(cmd)}")
+                    failed += 1
+                    continue
+                except OSError as e:
+                    print(f"FAIL {tag}: cannot run the binary: {e}")
+                    failed += 1
+                    continue
+                if r.returncode == SKIP:
+                    why = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+                    print(f"SKIP {tag}: binary exited 77: {why}")
+                    skipped += 1
+                    continue
+                if r.returncode != 0:
+                    tail = "\n  ".join((r.stderr or r.stdout).strip().splitlines()[-5:])
+                    print(f"FAIL {tag}: binary exited {r.returncode}\n  {' '.join(cmd)}\n  {tail}")
+                    failed += 1
+                    continue
+                ok, worst, detail = compare(out, os.path.join(case_dir, "expected.npz"),
+                                            meta["cell"], tol)
+                shown = "n/a" if worst is None else f"{worst:.3g}"
+                print(f"{'PASS' if ok else 'FAIL'} {tag}: max|diff| {shown} (tol {tol:g}; {detail})")
+                if ok:
+                    passed += 1
+                else:
+                    failed += 1
+
+    print(f"check.py: {passed} passed, {failed} failed, {skipped} skipped")
+    if failed:
+        return 1
+    if passed == 0:
+        return SKIP
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
