@@ -1,19 +1,55 @@
 /* Shared by every rnnscan kernel file; the host prepends it to the others.
  *
- * Compile-time parameters (the host passes -D options; defaults let each file
- * compile on its own):
- *   RNNSCAN_WG   work-group size along the hidden dimension of a step kernel
- *   RNNSCAN_TILE_ROWS / RNNSCAN_TILE_COLS   input-projection tile (rows of
- *                x times columns of the gate matrix per work-item)
+ * Compile-time parameters (the host passes -D options chosen per device; the
+ * defaults let each file compile on its own):
+ *   RNNSCAN_TILE_ROWS  input projection: rows of x per work-item
+ *   RNNSCAN_STEP_ROWS  step kernels: sequences per work-item
+ * Both kernels give each work-item 8 consecutive hidden units or gate columns
+ * as one float8, so a CPU device (PoCL) computes them with SIMD registers
+ * and a GPU with 8 independent accumulators.  Gate blocks are padded to Hp, a
+ * multiple of 8, with zero weights, so vector loads never leave a block.
+ *
  * Math is IEEE single precision with the accurate built-ins (no
  * -cl-fast-relaxed-math): an RNN feeds rounding error through every step. */
-#ifndef RNNSCAN_WG
-#define RNNSCAN_WG 64
+#ifndef RNNSCAN_TILE_ROWS
+#define RNNSCAN_TILE_ROWS 6
+#endif
+#ifndef RNNSCAN_STEP_ROWS
+#define RNNSCAN_STEP_ROWS 2
 #endif
 
 inline float rnnscan_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }
+inline float8 rnnscan_sigmoid8(float8 v) { return 1.0f / (1.0f + exp(-v)); }
 
 /* tanh that saturates exactly: for |v| > 9, 1 - tanh(v) < 2^-25, so the
  * correctly rounded float is +-1; some built-in tanh (PoCL's) return
  * 0.99999994 there, one ulp short. */
 inline float rnnscan_tanh(float v) { return fabs(v) > 9.0f ? copysign(1.0f, v) : tanh(v); }
+inline float8 rnnscan_tanh8(float8 v)
+{
+    return select(tanh(v), copysign((float8)(1.0f), v), isgreater(fabs(v), (float8)(9.0f)));
+}
+
+/* The first n (1..8) floats at p, as a float8 (the rest 0). */
+inline float8 rnnscan_load(const __global float *p, int n)
+{
+    if (n >= 8)
+        return vload8(0, p);
+    float v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < n; i++)
+        v[i] = p[i];
+    return vload8(0, v);
+}
+
+/* Stores the first n (1..8) lanes of x at p. */
+inline void rnnscan_store(__global float *p, float8 x, int n)
+{
+    if (n >= 8) {
+        vstore8(x, 0, p);
+        return;
+    }
+    float v[8];
+    vstore8(x, 0, v);
+    for (int i = 0; i < n; i++)
+        p[i] = v[i];
+}

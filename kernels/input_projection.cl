@@ -1,28 +1,52 @@
-/* The hoisted input projection: one GEMM for all T*B rows before the time loop,
- *     gx[r][n] = sum_k x[r][k] * w_ih[n][k] + bias[n],   r < T*B, n < G*H
- * where bias already holds b_ih (+ b_hh wherever the cell adds it straight in;
- * GRU keeps b_hn apart because r multiplies it).
+/* The hoisted input projection: one GEMM over all T*B rows of a layer, for
+ * both directions at once, launched before the time loop:
+ *     gx[r][n] = sum_k x[r][k] * w[k][n] + bias[n],   r < T*B, n < N
+ * N = D*G*Hp: column dir*G*Hp + g*Hp + j is gate g of unit j of direction
+ * dir.  bias holds b_ih, plus b_hh wherever the cell adds it straight in (all
+ * but GRU's n gate, where r multiplies b_hn).  Row r = t*B + b is time-major;
+ * a batch-first x is read in place (its row b*T + t).
  *
- * Work split: one work-item per (column n, row r); dimension 0 runs over
- * columns so neighbouring work-items read neighbouring columns of
- * w_ih_t [X][G*H] (the host stores W_ih transposed, once, at model creation).
- * Every work-item runs the same k loop, so PoCL can vectorise across them.
+ * Work split: one work-item per RNNSCAN_TILE_ROWS rows x 16 columns, held in
+ * 2*RNNSCAN_TILE_ROWS float8 accumulators; each k step loads two float8 of
+ * w (stored [K][N], transposed from PyTorch's [N][K] once at model creation)
+ * and one scalar of x per row.  N is a multiple of 16 (padding columns are
+ * zero); rows past the end are computed from the last row and not stored.
  *
  * CPU reference: the W_ih x_t + b_ih term of cell_step() in
  * src/reference/reference.c. */
-__kernel void input_projection(__global const float *x,      /* [rows][X]     */
-                               __global const float *w_ih_t, /* [X][cols]     */
-                               __global const float *bias,   /* [cols]        */
-                               __global float *gx,           /* [rows][cols]  */
-                               int rows, int cols, int X)
+__kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
+                               int batch_first, int T, int B,
+                               __global const float *w,    /* [K][N] */
+                               __global const float *bias, /* [N]    */
+                               __global float *gx,         /* [rows][N] */
+                               int rows, int N, int K)
 {
-    const int n = get_global_id(0);
-    const int r = get_global_id(1);
-    if (n >= cols || r >= rows)
+    const int n0 = get_global_id(0) * 16;
+    const int r0 = get_global_id(1) * RNNSCAN_TILE_ROWS;
+    if (n0 >= N || r0 >= rows)
         return;
-    const __global float *xr = x + (size_t)r * X;
-    float acc = 0.0f;
-    for (int k = 0; k < X; k++)
-        acc = fma(xr[k], w_ih_t[(size_t)k * cols + n], acc);
-    gx[(size_t)r * cols + n] = acc + bias[n];
+    const __global float *xr[RNNSCAN_TILE_ROWS];
+    float8 lo[RNNSCAN_TILE_ROWS], hi[RNNSCAN_TILE_ROWS];
+    const float8 bias_lo = vload8(0, bias + n0), bias_hi = vload8(0, bias + n0 + 8);
+    for (int i = 0; i < RNNSCAN_TILE_ROWS; i++) {
+        const int r = min(r0 + i, rows - 1);
+        const int src = batch_first ? (r % B) * T + r / B : r;
+        xr[i] = x + x_off + (size_t)src * x_ld;
+        lo[i] = bias_lo;
+        hi[i] = bias_hi;
+    }
+    const __global float *wk = w + n0;
+    for (int k = 0; k < K; k++, wk += N) {
+        const float8 w_lo = vload8(0, wk), w_hi = vload8(0, wk + 8);
+        for (int i = 0; i < RNNSCAN_TILE_ROWS; i++) {
+            const float8 a = (float8)(xr[i][k]);
+            lo[i] = fma(a, w_lo, lo[i]);
+            hi[i] = fma(a, w_hi, hi[i]);
+        }
+    }
+    for (int i = 0; i < RNNSCAN_TILE_ROWS && r0 + i < rows; i++) {
+        __global float *out = gx + (size_t)(r0 + i) * N + n0;
+        vstore8(lo[i], 0, out);
+        vstore8(hi[i], 0, out + 8);
+    }
 }

@@ -193,10 +193,8 @@ static rnnscan_status check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_
                 return FAIL_ARG(err, "scan: lengths[%d] = %d is outside 1..T = 1..%d", b,
                                 r->lengths[b], r->seq_len);
     }
-    if (r->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
-        return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
-                            "scan: the persistent schedule is not supported yet");
-    if (r->schedule != RNNSCAN_SCHEDULE_AUTO && r->schedule != RNNSCAN_SCHEDULE_HOST)
+    if (r->schedule != RNNSCAN_SCHEDULE_AUTO && r->schedule != RNNSCAN_SCHEDULE_HOST &&
+        r->schedule != RNNSCAN_SCHEDULE_PERSISTENT)
         return FAIL_ARG(err, "scan: unknown schedule %d", (int)r->schedule);
 
     size_t T = (size_t)r->seq_len, B = (size_t)r->batch, X = (size_t)m->dims.input;

@@ -61,8 +61,8 @@ Test(opencl_errors, device_spec_not_found)
 Test(opencl_errors, build_failure_hands_over_the_log)
 {
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
-    /* extra build options redefine the work-group size as something that is not a number */
-    setenv("RNNSCAN_BUILD_OPTIONS", "-DRNNSCAN_WG=rnnscan_no_such_symbol", 1);
+    /* extra build options redefine a tile size as something that is not a number */
+    setenv("RNNSCAN_BUILD_OPTIONS", "-DRNNSCAN_TILE_ROWS=rnnscan_no_such_symbol", 1);
     rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, NULL};
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
     cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_BUILD_FAILED);

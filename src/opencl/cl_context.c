@@ -8,9 +8,11 @@
 
 static const char *const kernel_names[KERNEL_COUNT] = {
     [KERNEL_INPUT_PROJECTION] = "input_projection",
-    [KERNEL_RNN_STEP] = "rnn_step",
+    [KERNEL_RNN_TANH_STEP] = "rnn_tanh_step",
+    [KERNEL_RNN_RELU_STEP] = "rnn_relu_step",
     [KERNEL_LSTM_STEP] = "lstm_step",
     [KERNEL_GRU_STEP] = "gru_step",
+    [KERNEL_PERSISTENT_SCAN] = "persistent_scan",
 };
 
 static double now_ms(void)
@@ -52,13 +54,20 @@ static rnnscan_status build_program(cl_backend *cl, double *build_ms)
     if (rc != CL_SUCCESS)
         return rnnscan_cl_fail(NULL, "clCreateProgramWithSource", rc, "loading the kernels");
 
-    cl->step_wg = cl->max_work_group < 64 ? cl->max_work_group : 64;
+    /* Tile shapes per device kind: a CPU (PoCL) wants few work-items with
+     * many registers each, a GPU many work-items with few. */
+    cl_device_type type = 0;
+    clGetDeviceInfo(cl->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    int gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    cl->tile_rows = gpu ? 4 : 6;
+    cl->step_rows = gpu ? 1 : 2;
     /* RNNSCAN_BUILD_OPTIONS: extra options appended, for experiments and for
      * the test that a failing build hands its log to the caller. */
     const char *extra = getenv("RNNSCAN_BUILD_OPTIONS");
     char options[1024];
-    snprintf(options, sizeof options, "-cl-std=CL1.2 -DRNNSCAN_WG=%zu %s", cl->step_wg,
-             extra ? extra : "");
+    snprintf(options, sizeof options,
+             "-cl-std=CL1.2 -DRNNSCAN_TILE_ROWS=%d -DRNNSCAN_STEP_ROWS=%d %s", cl->tile_rows,
+             cl->step_rows, extra ? extra : "");
     double t0 = now_ms();
     rc = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
     *build_ms = now_ms() - t0;
@@ -112,6 +121,9 @@ rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char 
     clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
     clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof cl->max_work_group,
                     &cl->max_work_group, NULL);
+    cl_ulong local_mem = 0;
+    clGetDeviceInfo(cl->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL);
+    cl->local_mem_bytes = (size_t)local_mem;
     cl->max_alloc_bytes = (size_t)max_alloc;
     if (cl->max_work_group == 0)
         cl->max_work_group = 1;

@@ -48,12 +48,12 @@ rnnscan_status rnnscan_cl_fail(rnnscan_errbuf *err, const char *call, cl_int cod
                         what ? what : "");
 }
 
-rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, ...)
+rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, cl_uint first, ...)
 {
     va_list ap;
-    va_start(ap, kernel);
+    va_start(ap, first);
     rnnscan_status st = RNNSCAN_OK;
-    for (cl_uint index = 0;; index++) {
+    for (cl_uint index = first;; index++) {
         size_t size = va_arg(ap, size_t);
         if (size == 0)
             break;

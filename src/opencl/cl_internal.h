@@ -17,11 +17,15 @@ typedef struct rnnscan_kernel_source {
 extern const rnnscan_kernel_source rnnscan_kernel_sources[];
 extern const int rnnscan_kernel_source_count;
 
+/* Step kernels are in rnnscan_cell order, so KERNEL_STEP_FIRST + cell picks one. */
 typedef enum cl_kernel_id {
     KERNEL_INPUT_PROJECTION,
-    KERNEL_RNN_STEP,
+    KERNEL_STEP_FIRST,
+    KERNEL_RNN_TANH_STEP = KERNEL_STEP_FIRST,
+    KERNEL_RNN_RELU_STEP,
     KERNEL_LSTM_STEP,
     KERNEL_GRU_STEP,
+    KERNEL_PERSISTENT_SCAN,
     KERNEL_COUNT
 } cl_kernel_id;
 
@@ -34,7 +38,9 @@ typedef struct cl_backend {
     cl_kernel kernels[KERNEL_COUNT];
     size_t max_alloc_bytes;
     size_t max_work_group;
-    size_t step_wg; /* RNNSCAN_WG the program was built with */
+    size_t local_mem_bytes;
+    int tile_rows; /* RNNSCAN_TILE_ROWS the program was built with */
+    int step_rows; /* RNNSCAN_STEP_ROWS the program was built with */
 } cl_backend;
 
 /* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */
@@ -43,9 +49,10 @@ const char *rnnscan_cl_error_name(cl_int code);
 /* Records "<call> failed: <error name> (<code>) <what>" and returns OPENCL_ERROR. */
 rnnscan_status rnnscan_cl_fail(rnnscan_errbuf *err, const char *call, cl_int code, const char *what);
 
-/* Sets a kernel's arguments from (size, pointer) pairs ended by a 0 size.
- * Returns the first failure, recorded with the kernel name and argument index. */
-rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, ...);
+/* Sets a kernel's arguments first, first+1, ... from (size, pointer) pairs
+ * ended by a 0 size.  Returns the first failure, recorded with the kernel name
+ * and argument index. */
+rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, cl_uint first, ...);
 #define CL_ARG(v) sizeof(v), (const void *)&(v)
 #define CL_ARGS_END ((size_t)0)
 

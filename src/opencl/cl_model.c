@@ -1,5 +1,7 @@
-/* OpenCL models: weights resident on the device, scratch reused across calls,
- * and the host-driven time loop (one in-order queue, one wait at the end). */
+/* OpenCL models: weights packed and resident on the device, scratch reused
+ * across calls, and the time loop (host schedule: one fused step kernel per
+ * step; persistent schedule: one kernel per layer), on one in-order queue
+ * with one wait at the end. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,38 +10,50 @@
 /* A device buffer that grows to the largest run seen and is then reused. */
 typedef struct scratch {
     cl_mem mem;
-    size_t elems;
+    size_t bytes;
 } scratch;
 
+/* One layer, both directions, packed for the kernels (see kernels/common.cl). */
+typedef struct cl_layer {
+    cl_mem w_ih; /* [In][N]      columns dir*G*Hp + g*Hp + j, zero padding    */
+    cl_mem bias; /* [N]          b_ih + b_hh, except GRU's n gate (b_in only)  */
+    cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction                 */
+    cl_mem b_hn; /* [D][Hp]      GRU only: b_hn, multiplied by r in the step   */
+} cl_layer;
+
 typedef struct cl_model {
-    cl_mem w_ih_t; /* [X][G*H]  W_ih transposed                                     */
-    cl_mem w_hh_t; /* [H][G*H]  W_hh transposed                                     */
-    cl_mem bias_x; /* [G*H]     b_ih + b_hh, except GRU's n block (b_in only)       */
-    cl_mem b_hn;   /* [H]       GRU only: b_hn, multiplied by r inside the step     */
-    scratch x, gx, y, h0, c;
+    int Hp;           /* H rounded up to 8                                    */
+    int N;            /* gx row length: D*G*Hp rounded up to 16               */
+    cl_layer *layers; /* L                                                    */
+    scratch x, gx, y, act[2], h0, c, h_n, order, lengths;
+    int *host_order;  /* [B] sequences by length, longest first               */
+    int *host_lengths;
+    int *active;      /* [T] sequences still running at each step             */
+    size_t host_B, host_T;
 } cl_model;
 
 static cl_backend *backend_of(const rnnscan_model *m) { return m->context->impl; }
+static size_t round_up(size_t v, size_t k) { return (v + k - 1) / k * k; }
 
-static rnnscan_status check_alloc(rnnscan_model *m, const char *what, size_t elems)
+static rnnscan_status check_alloc(rnnscan_model *m, const char *what, size_t bytes)
 {
-    size_t bytes = elems * sizeof(float); /* overflow ruled out by the core's checks */
-    size_t limit = backend_of(m)->max_alloc_bytes;
-    if (bytes > limit)
+    cl_backend *cl = backend_of(m);
+    if (bytes > cl->max_alloc_bytes)
         return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE,
                             "opencl: %s needs %zu bytes, above CL_DEVICE_MAX_MEM_ALLOC_SIZE = %zu "
                             "of %s",
-                            what, bytes, limit, m->context->device_name);
+                            what, bytes, cl->max_alloc_bytes, m->context->device_name);
     return RNNSCAN_OK;
 }
 
-static rnnscan_status create_buffer(rnnscan_model *m, cl_mem *out, const char *what, size_t elems,
-                                    const float *init)
+static rnnscan_status create_buffer(rnnscan_model *m, cl_mem *out, const char *what, size_t bytes,
+                                    const void *init)
 {
-    RNNSCAN_TRY(check_alloc(m, what, elems));
+    cl_backend *cl = backend_of(m);
+    RNNSCAN_TRY(check_alloc(m, what, bytes));
     cl_int rc;
     cl_mem_flags flags = CL_MEM_READ_WRITE | (init ? CL_MEM_COPY_HOST_PTR : 0);
-    *out = clCreateBuffer(backend_of(m)->context, flags, elems * sizeof(float), (void *)init, &rc);
+    *out = clCreateBuffer(cl->context, flags, bytes, (void *)init, &rc);
     if (rc != CL_SUCCESS) {
         *out = NULL;
         return rnnscan_cl_fail(&m->err, "clCreateBuffer", rc, what);
@@ -47,28 +61,17 @@ static rnnscan_status create_buffer(rnnscan_model *m, cl_mem *out, const char *w
     return RNNSCAN_OK;
 }
 
-static rnnscan_status ensure_scratch(rnnscan_model *m, scratch *s, const char *what, size_t elems)
+static rnnscan_status ensure(rnnscan_model *m, scratch *s, const char *what, size_t bytes)
 {
-    if (s->elems >= elems)
+    if (s->bytes >= bytes)
         return RNNSCAN_OK;
     if (s->mem)
         clReleaseMemObject(s->mem);
     s->mem = NULL;
-    s->elems = 0;
-    RNNSCAN_TRY(create_buffer(m, &s->mem, what, elems, NULL));
-    s->elems = elems;
+    s->bytes = 0;
+    RNNSCAN_TRY(create_buffer(m, &s->mem, what, bytes, NULL));
+    s->bytes = bytes;
     return RNNSCAN_OK;
-}
-
-/* dst[c][r] = src[r][c] for a rows x cols matrix */
-static float *transposed(const float *src, size_t rows, size_t cols)
-{
-    float *dst = malloc(rows * cols * sizeof *dst);
-    if (dst)
-        for (size_t r = 0; r < rows; r++)
-            for (size_t c = 0; c < cols; c++)
-                dst[c * rows + r] = src[r * cols + c];
-    return dst;
 }
 
 static void release_mem(cl_mem *mem)
@@ -83,55 +86,144 @@ static void opencl_model_release(rnnscan_model *m)
     cl_model *cm = m->impl;
     if (!cm)
         return;
-    release_mem(&cm->w_ih_t);
-    release_mem(&cm->w_hh_t);
-    release_mem(&cm->bias_x);
-    release_mem(&cm->b_hn);
-    scratch *all[] = {&cm->x, &cm->gx, &cm->y, &cm->h0, &cm->c};
+    for (int l = 0; cm->layers && l < m->dims.layers; l++) {
+        release_mem(&cm->layers[l].w_ih);
+        release_mem(&cm->layers[l].bias);
+        release_mem(&cm->layers[l].w_hh);
+        release_mem(&cm->layers[l].b_hn);
+    }
+    free(cm->layers);
+    scratch *all[] = {&cm->x,  &cm->gx, &cm->y,   &cm->act[0], &cm->act[1],
+                      &cm->h0, &cm->c,  &cm->h_n, &cm->order,  &cm->lengths};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         release_mem(&all[i]->mem);
+    free(cm->host_order);
+    free(cm->host_lengths);
+    free(cm->active);
     free(cm);
     m->impl = NULL;
 }
 
-static rnnscan_status opencl_model_init(rnnscan_model *m)
+/* Packs layer l (both directions) into the kernels' layouts and uploads it. */
+static rnnscan_status upload_layer(rnnscan_model *m, int l)
 {
-    const size_t rows = m->dims.rows, X = (size_t)m->dims.input, H = (size_t)m->dims.hidden;
+    cl_model *cm = m->impl;
+    const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
+    const int N = cm->N, In = m->layers[l * D].input;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU;
-    cl_model *cm = calloc(1, sizeof *cm);
-    const rnnscan_layer *layer = &m->layers[0];
-    float *w_ih_t = transposed(layer->w_ih, rows, X);
-    float *w_hh_t = transposed(layer->w_hh, rows, H);
-    float *bias_x = malloc(rows * sizeof *bias_x);
+    const size_t n_ih = (size_t)In * N, n_hh = (size_t)D * H * G * Hp;
+    /* refuse before staging: the packed copies are as large as the buffers */
+    RNNSCAN_TRY(check_alloc(m, "weights w_ih", n_ih * sizeof(float)));
+    RNNSCAN_TRY(check_alloc(m, "weights w_hh", n_hh * sizeof(float)));
+    float *w_ih = calloc(n_ih, sizeof *w_ih), *bias = calloc((size_t)N, sizeof *bias);
+    float *w_hh = calloc(n_hh, sizeof *w_hh), *b_hn = calloc((size_t)D * Hp, sizeof *b_hn);
     rnnscan_status st = RNNSCAN_OK;
-    if (!cm || !w_ih_t || !w_hh_t || !bias_x) {
-        free(cm);
-        st = rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory to stage weights");
+    if (!w_ih || !bias || !w_hh || !b_hn) {
+        st = rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory to pack layer %d",
+                          l);
         goto done;
     }
-    m->impl = cm;
-    for (size_t r = 0; r < rows; r++)
-        bias_x[r] = layer->b_ih[r] + (is_gru && r >= 2 * H ? 0.0f : layer->b_hh[r]);
-    if ((st = create_buffer(m, &cm->w_ih_t, "weights w_ih", rows * X, w_ih_t)) ||
-        (st = create_buffer(m, &cm->w_hh_t, "weights w_hh", rows * H, w_hh_t)) ||
-        (st = create_buffer(m, &cm->bias_x, "input bias", rows, bias_x)) ||
-        (is_gru && (st = create_buffer(m, &cm->b_hn, "bias b_hn", H, layer->b_hh + 2 * H))))
-        opencl_model_release(m);
+    for (int d = 0; d < D; d++) {
+        const rnnscan_layer *src = &m->layers[l * D + d];
+        for (int g = 0; g < G; g++)
+            for (int j = 0; j < H; j++) {
+                const size_t row = (size_t)g * H + j; /* PyTorch's row */
+                const size_t col = (size_t)d * G * Hp + (size_t)g * Hp + j;
+                for (int k = 0; k < In; k++)
+                    w_ih[(size_t)k * N + col] = src->w_ih[row * In + k];
+                for (int k = 0; k < H; k++)
+                    w_hh[((size_t)d * H + k) * G * Hp + (size_t)g * Hp + j] =
+                        src->w_hh[row * H + k];
+                int n_gate = is_gru && g == 2;
+                bias[col] = src->b_ih[row] + (n_gate ? 0.0f : src->b_hh[row]);
+                if (n_gate)
+                    b_hn[(size_t)d * Hp + j] = src->b_hh[row];
+            }
+    }
+    cl_layer *dst = &cm->layers[l];
+    if ((st = create_buffer(m, &dst->w_ih, "weights w_ih", n_ih * sizeof(float), w_ih)) ||
+        (st = create_buffer(m, &dst->bias, "input bias", (size_t)N * sizeof(float), bias)) ||
+        (st = create_buffer(m, &dst->w_hh, "weights w_hh", n_hh * sizeof(float), w_hh)) ||
+        (st = create_buffer(m, &dst->b_hn, "bias b_hn", (size_t)D * Hp * sizeof(float), b_hn)))
+        goto done;
 done:
-    free(w_ih_t);
-    free(w_hh_t);
-    free(bias_x);
+    free(w_ih);
+    free(bias);
+    free(w_hh);
+    free(b_hn);
     return st;
 }
 
-static size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+static rnnscan_status opencl_model_init(rnnscan_model *m)
+{
+    cl_model *cm = calloc(1, sizeof *cm);
+    if (!cm)
+        return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
+    m->impl = cm;
+    cm->Hp = (int)round_up((size_t)m->dims.hidden, 8);
+    size_t N = round_up((size_t)m->dims.directions * m->dims.gates * cm->Hp, 16);
+    if (N > 0x7fffffff) {
+        opencl_model_release(m);
+        return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE, "opencl: %zu gate columns exceed int",
+                            N);
+    }
+    cm->N = (int)N;
+    cm->layers = calloc((size_t)m->dims.layers, sizeof *cm->layers);
+    rnnscan_status st = cm->layers ? RNNSCAN_OK
+                                   : rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
+                                                  "opencl: calloc failed");
+    for (int l = 0; st == RNNSCAN_OK && l < m->dims.layers; l++)
+        st = upload_layer(m, l);
+    if (st != RNNSCAN_OK)
+        opencl_model_release(m);
+    return st;
+}
 
-static rnnscan_status launch(rnnscan_model *m, cl_kernel_id id, const size_t global[2],
-                             const size_t *local)
+/* Host-side order of sequences (longest first), lengths, and how many are
+ * still running at each step; grown, never shrunk. */
+static rnnscan_status plan_sequences(rnnscan_model *m, const rnnscan_run *run)
+{
+    cl_model *cm = m->impl;
+    const size_t B = (size_t)run->batch, T = (size_t)run->seq_len;
+    if (cm->host_B < B || cm->host_T < T) {
+        free(cm->host_order);
+        free(cm->host_lengths);
+        free(cm->active);
+        cm->host_order = malloc(B * sizeof(int));
+        cm->host_lengths = malloc(B * sizeof(int));
+        cm->active = malloc(T * sizeof(int));
+        cm->host_B = cm->host_T = 0;
+        if (!cm->host_order || !cm->host_lengths || !cm->active)
+            return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory for B=%zu",
+                                B);
+        cm->host_B = B, cm->host_T = T;
+    }
+    /* counting sort by length, longest first, stable: O(B + T) */
+    memset(cm->active, 0, T * sizeof(int));
+    for (size_t b = 0; b < B; b++) {
+        int len = run->lengths ? run->lengths[b] : (int)T;
+        cm->host_lengths[b] = len;
+        cm->active[len - 1]++; /* sequences of each length */
+    }
+    int running = 0;
+    for (size_t s = T; s-- > 0;) { /* active[s] = number with length > s */
+        running += cm->active[s];
+        cm->active[s] = running;
+    }
+    int next = 0;
+    for (int len = (int)T; len >= 1; len--)
+        for (size_t b = 0; b < B; b++)
+            if (cm->host_lengths[b] == len)
+                cm->host_order[next++] = (int)b;
+    return RNNSCAN_OK;
+}
+
+static rnnscan_status launch(rnnscan_model *m, cl_kernel_id id, cl_uint dims,
+                             const size_t *global, const size_t *local)
 {
     cl_backend *cl = backend_of(m);
-    cl_int rc = clEnqueueNDRangeKernel(cl->queue, cl->kernels[id], 2, NULL, global, local, 0, NULL,
-                                       NULL);
+    cl_int rc = clEnqueueNDRangeKernel(cl->queue, cl->kernels[id], dims, NULL, global, local, 0,
+                                       NULL, NULL);
     if (rc != CL_SUCCESS) {
         char name[64] = "?";
         clGetKernelInfo(cl->kernels[id], CL_KERNEL_FUNCTION_NAME, sizeof name, name, NULL);
@@ -140,78 +232,144 @@ static rnnscan_status launch(rnnscan_model *m, cl_kernel_id id, const size_t glo
     return RNNSCAN_OK;
 }
 
-/* Uploads src (or zeros when NULL) into dst. */
-static rnnscan_status upload(rnnscan_model *m, cl_mem dst, const float *src, size_t elems,
+/* Uploads bytes of src, or fills with zero bytes when src is NULL. */
+static rnnscan_status upload(rnnscan_model *m, cl_mem dst, const void *src, size_t bytes,
                              const char *what)
 {
     cl_command_queue q = backend_of(m)->queue;
-    cl_int rc;
     const float zero = 0.0f;
-    if (src)
-        rc = clEnqueueWriteBuffer(q, dst, CL_FALSE, 0, elems * sizeof(float), src, 0, NULL, NULL);
-    else
-        rc = clEnqueueFillBuffer(q, dst, &zero, sizeof zero, 0, elems * sizeof(float), 0, NULL,
-                                 NULL);
+    cl_int rc = src ? clEnqueueWriteBuffer(q, dst, CL_FALSE, 0, bytes, src, 0, NULL, NULL)
+                    : clEnqueueFillBuffer(q, dst, &zero, sizeof zero, 0, bytes, 0, NULL, NULL);
     return rc == CL_SUCCESS ? RNNSCAN_OK
                             : rnnscan_cl_fail(&m->err, src ? "clEnqueueWriteBuffer"
                                                            : "clEnqueueFillBuffer", rc, what);
 }
 
-static rnnscan_status download(rnnscan_model *m, float *dst, cl_mem src, size_t offset_elems,
-                               size_t elems, const char *what)
+static rnnscan_status download(rnnscan_model *m, void *dst, cl_mem src, size_t bytes,
+                               const char *what)
 {
-    cl_int rc = clEnqueueReadBuffer(backend_of(m)->queue, src, CL_FALSE,
-                                    offset_elems * sizeof(float), elems * sizeof(float), dst, 0,
-                                    NULL, NULL);
+    cl_int rc = clEnqueueReadBuffer(backend_of(m)->queue, src, CL_FALSE, 0, bytes, dst, 0, NULL,
+                                    NULL);
     return rc == CL_SUCCESS ? RNNSCAN_OK : rnnscan_cl_fail(&m->err, "clEnqueueReadBuffer", rc, what);
 }
 
-static rnnscan_status enqueue_steps(rnnscan_model *m, const rnnscan_run_dims *d)
+/* Where one layer reads and writes. */
+typedef struct layer_io {
+    cl_mem in;
+    cl_ulong in_off;
+    cl_int in_ld, batch_first_in;
+    cl_mem out;
+    cl_ulong y_ts, y_bs; /* out element (t, b, dir, j) at t*y_ts + b*y_bs + dir*H + j */
+} layer_io;
+
+static rnnscan_status enqueue_projection(rnnscan_model *m, int l, const layer_io *io,
+                                         const rnnscan_run_dims *d)
 {
     cl_backend *cl = backend_of(m);
     cl_model *cm = m->impl;
-    const cl_int H = m->dims.hidden, B = d->B, relu = m->desc.cell == RNNSCAN_CELL_RNN_RELU;
-    const size_t rows = m->dims.rows, state = d->state_elems;
+    const cl_int T = d->T, B = d->B, rows = T * B, N = cm->N, K = m->layers[l * m->dims.directions].input;
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, cl->kernels[KERNEL_INPUT_PROJECTION], 0, CL_ARG(io->in),
+                                    CL_ARG(io->in_off), CL_ARG(io->in_ld),
+                                    CL_ARG(io->batch_first_in), CL_ARG(T), CL_ARG(B),
+                                    CL_ARG(cm->layers[l].w_ih), CL_ARG(cm->layers[l].bias),
+                                    CL_ARG(cm->gx.mem), CL_ARG(rows), CL_ARG(N), CL_ARG(K),
+                                    CL_ARGS_END));
+    const size_t global[2] = {(size_t)N / 16, round_up((size_t)rows, cl->tile_rows) / cl->tile_rows};
+    return launch(m, KERNEL_INPUT_PROJECTION, 2, global, NULL);
+}
 
-    /* gx = x W_ih^T + bias for all T*B rows at once */
-    const cl_int proj_rows = (cl_int)((size_t)d->T * (size_t)B), proj_cols = (cl_int)rows,
-                 X = m->dims.input;
-    cl_kernel proj = cl->kernels[KERNEL_INPUT_PROJECTION];
-    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, proj, CL_ARG(cm->x.mem), CL_ARG(cm->w_ih_t),
-                                    CL_ARG(cm->bias_x), CL_ARG(cm->gx.mem), CL_ARG(proj_rows),
-                                    CL_ARG(proj_cols), CL_ARG(X), CL_ARGS_END));
-    const size_t proj_global[2] = {round_up(rows, 16), (size_t)proj_rows};
-    RNNSCAN_TRY(launch(m, KERNEL_INPUT_PROJECTION, proj_global, NULL));
+/* Sets the arguments shared by the step and persistent kernels, 0 .. STATE_ARGS-1. */
+#define STATE_ARGS 14
+static rnnscan_status set_state_args(rnnscan_model *m, cl_kernel k, int l, const layer_io *io,
+                                     const rnnscan_run_dims *d)
+{
+    cl_model *cm = m->impl;
+    const cl_int gx_ld = cm->N;
+    const cl_ulong state_off = (cl_ulong)l * m->dims.directions * d->state_elems, zero = 0;
+    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(gx_ld),
+                               CL_ARG(cm->layers[l].w_hh), CL_ARG(cm->layers[l].b_hn),
+                               CL_ARG(cm->h0.mem), CL_ARG(state_off), CL_ARG(cm->c.mem),
+                               CL_ARG(state_off), CL_ARG(io->out), CL_ARG(zero), CL_ARG(io->y_ts),
+                               CL_ARG(io->y_bs), CL_ARG(cm->h_n.mem), CL_ARG(state_off),
+                               CL_ARGS_END);
+}
 
-    cl_kernel_id id = m->desc.cell == RNNSCAN_CELL_LSTM  ? KERNEL_LSTM_STEP
-                      : m->desc.cell == RNNSCAN_CELL_GRU ? KERNEL_GRU_STEP
-                                                         : KERNEL_RNN_STEP;
-    cl_kernel k = cl->kernels[id];
-    const size_t local[2] = {cl->step_wg, 1};
-    const size_t global[2] = {round_up((size_t)H, cl->step_wg), (size_t)B};
-    for (int t = 0; t < d->T; t++) {
-        /* h_{t-1} is h0 at t = 0, else the previous step's slice of y */
-        cl_mem h_prev = t == 0 ? cm->h0.mem : cm->y.mem;
-        cl_ulong gx_off = (cl_ulong)t * B * rows, y_off = (cl_ulong)t * state;
-        cl_ulong h_off = t == 0 ? 0 : y_off - state;
-        rnnscan_status st;
-        if (id == KERNEL_RNN_STEP)
-            st = rnnscan_cl_set_args(&m->err, k, CL_ARG(cm->gx.mem), CL_ARG(gx_off),
-                                     CL_ARG(h_prev), CL_ARG(h_off), CL_ARG(cm->w_hh_t),
-                                     CL_ARG(cm->y.mem), CL_ARG(y_off), CL_ARG(H), CL_ARG(B),
-                                     CL_ARG(relu), CL_ARGS_END);
-        else if (id == KERNEL_LSTM_STEP)
-            st = rnnscan_cl_set_args(&m->err, k, CL_ARG(cm->gx.mem), CL_ARG(gx_off),
-                                     CL_ARG(h_prev), CL_ARG(h_off), CL_ARG(cm->w_hh_t),
-                                     CL_ARG(cm->c.mem), CL_ARG(cm->y.mem), CL_ARG(y_off),
-                                     CL_ARG(H), CL_ARG(B), CL_ARGS_END);
+static rnnscan_status enqueue_host_loop(rnnscan_model *m, int l, const layer_io *io,
+                                        const rnnscan_run_dims *d)
+{
+    cl_backend *cl = backend_of(m);
+    cl_model *cm = m->impl;
+    cl_kernel k = cl->kernels[KERNEL_STEP_FIRST + m->desc.cell];
+    RNNSCAN_TRY(set_state_args(m, k, l, io, d));
+    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp;
+    for (cl_int s = 0; s < d->T && cm->active[s] > 0; s++) {
+        const cl_int active = cm->active[s];
+        RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->order.mem),
+                                        CL_ARG(cm->lengths.mem), CL_ARG(s), CL_ARG(B),
+                                        CL_ARG(active), CL_ARG(H), CL_ARG(Hp), CL_ARGS_END));
+        const size_t global[3] = {(size_t)Hp / 8,
+                                  round_up((size_t)active, cl->step_rows) / cl->step_rows,
+                                  (size_t)m->dims.directions};
+        RNNSCAN_TRY(launch(m, KERNEL_STEP_FIRST + m->desc.cell, 3, global, NULL));
+    }
+    return RNNSCAN_OK;
+}
+
+static rnnscan_status enqueue_persistent(rnnscan_model *m, int l, const layer_io *io,
+                                         const rnnscan_run_dims *d)
+{
+    cl_backend *cl = backend_of(m);
+    cl_model *cm = m->impl;
+    cl_kernel k = cl->kernels[KERNEL_PERSISTENT_SCAN];
+    RNNSCAN_TRY(set_state_args(m, k, l, io, d));
+    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp, cell = m->desc.cell;
+    const size_t local_bytes = (size_t)H * sizeof(float);
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->lengths.mem), CL_ARG(B), CL_ARG(H),
+                                    CL_ARG(Hp), CL_ARG(cell), local_bytes, (const void *)NULL,
+                                    CL_ARGS_END));
+    const size_t group = round_up((size_t)H, 8);
+    const size_t local[3] = {group, 1, 1};
+    const size_t global[3] = {group, (size_t)B, (size_t)m->dims.directions};
+    return launch(m, KERNEL_PERSISTENT_SCAN, 3, global, local);
+}
+
+/* Whether the persistent schedule fits: one work-group holds a sequence's
+ * hidden state, one work-item per unit. */
+static rnnscan_status check_persistent(rnnscan_model *m)
+{
+    cl_backend *cl = backend_of(m);
+    size_t group = round_up((size_t)m->dims.hidden, 8);
+    if (group > cl->max_work_group || (size_t)m->dims.hidden * sizeof(float) > cl->local_mem_bytes)
+        return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
+                            "opencl: the persistent schedule needs H <= %zu (one work-item per "
+                            "hidden unit in one work-group) on %s; H = %d: use the host schedule",
+                            cl->max_work_group, m->context->device_name, m->dims.hidden);
+    return RNNSCAN_OK;
+}
+
+static rnnscan_status enqueue_layers(rnnscan_model *m, const rnnscan_run *run,
+                                     const rnnscan_run_dims *d)
+{
+    cl_model *cm = m->impl;
+    const int L = m->dims.layers, bf = m->desc.batch_first;
+    const cl_ulong DH = (cl_ulong)m->dims.directions * m->dims.hidden;
+    for (int l = 0; l < L; l++) {
+        const int last = l == L - 1;
+        layer_io io;
+        io.in = l == 0 ? cm->x.mem : cm->act[(l - 1) % 2].mem;
+        io.in_off = 0;
+        io.in_ld = l == 0 ? m->dims.input : (cl_int)DH;
+        io.batch_first_in = l == 0 && bf;
+        io.out = last ? cm->y.mem : cm->act[l % 2].mem;
+        io.y_ts = last && bf ? DH : (cl_ulong)d->B * DH;
+        io.y_bs = last && bf ? (cl_ulong)d->T * DH : DH;
+        if (run->lengths) /* outputs past a sequence's end are 0 */
+            RNNSCAN_TRY(upload(m, io.out, NULL, d->y_elems * sizeof(float), "zeroing outputs"));
+        RNNSCAN_TRY(enqueue_projection(m, l, &io, d));
+        if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
+            RNNSCAN_TRY(enqueue_persistent(m, l, &io, d));
         else
-            st = rnnscan_cl_set_args(&m->err, k, CL_ARG(cm->gx.mem), CL_ARG(gx_off),
-                                     CL_ARG(h_prev), CL_ARG(h_off), CL_ARG(cm->w_hh_t),
-                                     CL_ARG(cm->b_hn), CL_ARG(cm->y.mem), CL_ARG(y_off),
-                                     CL_ARG(H), CL_ARG(B), CL_ARGS_END);
-        RNNSCAN_TRY(st);
-        RNNSCAN_TRY(launch(m, id, global, local));
+            RNNSCAN_TRY(enqueue_host_loop(m, l, &io, d));
     }
     return RNNSCAN_OK;
 }
@@ -220,24 +378,37 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
                                   const rnnscan_run_dims *d)
 {
     cl_model *cm = m->impl;
-    const size_t state = d->state_elems;
-    const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
-    RNNSCAN_TRY(ensure_scratch(m, &cm->x, "input x [T][B][X]", d->x_elems));
-    RNNSCAN_TRY(ensure_scratch(m, &cm->gx, "input projection [T][B][G*H]", d->gates_elems));
-    RNNSCAN_TRY(ensure_scratch(m, &cm->y, "output y [T][B][H]", d->y_elems));
-    RNNSCAN_TRY(ensure_scratch(m, &cm->h0, "state h0 [B][H]", state));
-    if (is_lstm)
-        RNNSCAN_TRY(ensure_scratch(m, &cm->c, "cell state c [B][H]", state));
+    const int L = m->dims.layers, D = m->dims.directions;
+    const size_t f = sizeof(float), states = (size_t)L * D * d->state_elems;
+    const size_t B = (size_t)d->B;
+    size_t gx_bytes;
+    if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
+        RNNSCAN_TRY(check_persistent(m));
+    if (!rnnscan_mul3_size(&gx_bytes, (size_t)d->T * B, (size_t)cm->N, f))
+        return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE, "opencl: input projection size overflows");
+    RNNSCAN_TRY(ensure(m, &cm->x, "input x [T][B][X]", d->x_elems * f));
+    RNNSCAN_TRY(ensure(m, &cm->gx, "input projection [T][B][D*G*H]", gx_bytes));
+    RNNSCAN_TRY(ensure(m, &cm->y, "output y [T][B][D*H]", d->y_elems * f));
+    for (int i = 0; i < 2 && i < L - 1; i++)
+        RNNSCAN_TRY(ensure(m, &cm->act[i], "layer output [T][B][D*H]", d->y_elems * f));
+    RNNSCAN_TRY(ensure(m, &cm->h0, "h0 [L*D][B][H]", states * f));
+    RNNSCAN_TRY(ensure(m, &cm->h_n, "h_n [L*D][B][H]", states * f));
+    RNNSCAN_TRY(ensure(m, &cm->c, "cell state [L*D][B][H]", states * f));
+    RNNSCAN_TRY(ensure(m, &cm->order, "sequence order [B]", B * sizeof(int)));
+    RNNSCAN_TRY(ensure(m, &cm->lengths, "lengths [B]", B * sizeof(int)));
+    RNNSCAN_TRY(plan_sequences(m, run));
 
-    rnnscan_status st = RNNSCAN_OK;
-    if ((st = upload(m, cm->x.mem, run->x, d->x_elems, "uploading x")) ||
-        (st = upload(m, cm->h0.mem, run->h0, state, "uploading h0")) ||
-        (is_lstm && (st = upload(m, cm->c.mem, run->c0, state, "uploading c0"))) ||
-        (st = enqueue_steps(m, d)) ||
-        (st = download(m, run->y, cm->y.mem, 0, d->y_elems, "reading y")) ||
-        (run->h_n && (st = download(m, run->h_n, cm->y.mem, d->y_elems - state, state,
-                                    "reading h_n"))) ||
-        (run->c_n && (st = download(m, run->c_n, cm->c.mem, 0, state, "reading c_n")))) {
+    const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    rnnscan_status st;
+    if ((st = upload(m, cm->x.mem, run->x, d->x_elems * f, "uploading x")) ||
+        (st = upload(m, cm->h0.mem, run->h0, states * f, "uploading h0")) ||
+        (is_lstm && (st = upload(m, cm->c.mem, run->c0, states * f, "uploading c0"))) ||
+        (st = upload(m, cm->order.mem, cm->host_order, B * sizeof(int), "uploading order")) ||
+        (st = upload(m, cm->lengths.mem, cm->host_lengths, B * sizeof(int), "uploading lengths")) ||
+        (st = enqueue_layers(m, run, d)) ||
+        (st = download(m, run->y, cm->y.mem, d->y_elems * f, "reading y")) ||
+        (run->h_n && (st = download(m, run->h_n, cm->h_n.mem, states * f, "reading h_n"))) ||
+        (run->c_n && (st = download(m, run->c_n, cm->c.mem, states * f, "reading c_n")))) {
         /* drain what was queued so no transfer touches the caller's arrays later */
         clFinish(backend_of(m)->queue);
         return st;
@@ -248,7 +419,7 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
 }
 
 const rnnscan_backend_ops rnnscan_opencl_ops = {
-    .features = 0,
+    .features = RNNSCAN_FEATURE_ALL,
     .model_init = opencl_model_init,
     .model_release = opencl_model_release,
     .scan = opencl_scan,
