@@ -4,10 +4,10 @@
  *
  * Work split: global size (Hp / 8, ceil(B_active / RNNSCAN_STEP_ROWS), D).
  * Work-item (u, v, dir) owns hidden units 8u .. 8u+7 of direction dir for
- * RNNSCAN_STEP_ROWS sequence slots, with one float8 accumulator per gate and
- * slot.  Each k step loads G float8 of w_hh (stored [D][H][G*Hp], W_hh
- * transposed once at model creation, so the 8 units are contiguous) and one
- * scalar of each slot's previous state.
+ * RNNSCAN_STEP_ROWS sequence slots ("rows"), with one float8 register per
+ * gate and row.  Each k step loads G float8 of w_hh (stored [D][H][G*Hp],
+ * W_hh transposed once at model creation, so the 8 units are contiguous) and
+ * one scalar of each row's previous state.
  *
  * Sequences: slot -> sequence b through `order` (sorted by length, longest
  * first), so the sequences still running at step s are the first B_active
@@ -17,11 +17,10 @@
  * t; the LSTM cell state is updated in place in c (one owner per element);
  * h_n is written at the sequence's last step.  y is addressed as
  * y[y_off + t*y_ts + b*y_bs + dir*H + j], which covers time-major and
- * batch-first outputs.
+ * batch-first outputs.  Rows past B_active repeat the last slot and store
+ * nothing.
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
-
-#define ROWS RNNSCAN_STEP_ROWS
 
 /* The arguments every step kernel takes, in this order. */
 #define STEP_ARGS                                                                         \
@@ -31,111 +30,121 @@
         ulong y_bs, __global float *h_n, ulong hn_off, __global const int *order,         \
         __global const int *lengths, int s, int B, int B_active, int H, int Hp
 
-/* Per slot: the sequence, its time, where its previous state is, and whether
- * the slot is real (padding slots repeat the last one and store nothing). */
-#define STEP_SETUP(G)                                                                      \
+/* What every step kernel knows about its units and direction. */
+#define STEP_BEGIN(G)                                                                     \
     const int j0 = get_global_id(0) * 8, dir = get_global_id(2);                          \
     const int n = min(8, H - j0);                                                         \
-    int b[ROWS], t[ROWS], last[ROWS], live[ROWS];                                         \
-    const __global float *hp[ROWS];                                                       \
-    for (int r = 0; r < ROWS; r++) {                                                      \
-        int slot = get_global_id(1) * ROWS + r;                                           \
-        live[r] = slot < B_active;                                                        \
-        b[r] = order[min(slot, B_active - 1)];                                            \
-        const int len = lengths[b[r]];                                                    \
-        t[r] = dir ? len - 1 - s : s;                                                     \
-        last[r] = s == len - 1;                                                           \
-        hp[r] = s == 0 ? h0 + h0_off + ((size_t)dir * B + b[r]) * H                       \
-                       : y + y_off + (size_t)(dir ? t[r] + 1 : t[r] - 1) * y_ts +         \
-                             (size_t)b[r] * y_bs + (size_t)dir * H;                       \
-    }                                                                                     \
-    const __global float *gxr[ROWS];                                                      \
-    for (int r = 0; r < ROWS; r++)                                                        \
-        gxr[r] = gx + ((size_t)t[r] * B + b[r]) * gx_ld + (size_t)dir * (G) * Hp + j0;    \
+    const size_t gate_base = (size_t)dir * (G) * Hp + j0;                                 \
     const __global float *w = w_hh + (size_t)dir * H * (G) * Hp + j0
 
-/* acc[g][r] += sum_k h_r[k] * w[k][g*Hp + j0 .. j0+7] */
-#define STEP_ACCUMULATE(G)                                                                \
-    for (int k = 0; k < H; k++) {                                                         \
-        const __global float *wk = w + (size_t)k * (G) * Hp;                              \
-        float8 wv[G];                                                                     \
-        for (int g = 0; g < (G); g++)                                                     \
-            wv[g] = vload8(0, wk + g * Hp);                                               \
-        for (int r = 0; r < ROWS; r++) {                                                  \
-            const float8 hk = (float8)(hp[r][k]);                                         \
-            for (int g = 0; g < (G); g++)                                                 \
-                acc[g][r] = fma(hk, wv[g], acc[g][r]);                                    \
-        }                                                                                 \
+/* Row r: its sequence b, time t, previous state hp and gate inputs gxr. */
+#define ROW_SETUP(r)                                                                      \
+    const int slot##r = get_global_id(1) * RNNSCAN_STEP_ROWS + r;                         \
+    const int live##r = slot##r < B_active;                                               \
+    const int b##r = order[min(slot##r, B_active - 1)];                                   \
+    const int len##r = lengths[b##r];                                                     \
+    const int t##r = dir ? len##r - 1 - s : s;                                            \
+    const __global float *hp##r =                                                         \
+        s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * H                               \
+               : y + y_off + (size_t)(dir ? t##r + 1 : t##r - 1) * y_ts +                 \
+                     (size_t)b##r * y_bs + (size_t)dir * H;                               \
+    const __global float *gxr##r = gx + ((size_t)t##r * B + b##r) * gx_ld + gate_base;
+
+/* Writes row r's new state h: y at its time, h_n at its last step. */
+#define ROW_STORE(r, h)                                                                   \
+    {                                                                                     \
+        rnnscan_store(y + y_off + (size_t)t##r * y_ts + (size_t)b##r * y_bs +             \
+                          (size_t)dir * H + j0, h, n);                                    \
+        if (s == len##r - 1)                                                              \
+            rnnscan_store(h_n + hn_off + ((size_t)dir * B + b##r) * H + j0, h, n);        \
     }
 
-/* Writes the new state of slot r: y at its time, h_n at its last step. */
-#define STEP_STORE(h)                                                                     \
-    do {                                                                                  \
-        rnnscan_store(y + y_off + (size_t)t[r] * y_ts + (size_t)b[r] * y_bs +             \
-                          (size_t)dir * H + j0, h, n);                                    \
-        if (last[r])                                                                      \
-            rnnscan_store(h_n + hn_off + ((size_t)dir * B + b[r]) * H + j0, h, n);        \
-    } while (0)
+/* ---- vanilla RNN: one gate ---- */
+#define RNN_INIT(r) float8 a##r = vload8(0, gxr##r);
+#define RNN_FMA(r) a##r = fma((float8)(hp##r[k]), wa, a##r);
+#define RNN_LOOP                                                                          \
+    STEP_EACH(ROW_SETUP)                                                                  \
+    STEP_EACH(RNN_INIT)                                                                   \
+    for (int k = 0; k < H; k++) {                                                         \
+        const float8 wa = vload8(0, w + (size_t)k * Hp);                                  \
+        STEP_EACH(RNN_FMA)                                                                \
+    }
 
 __kernel void rnn_tanh_step(STEP_ARGS)
 {
-    STEP_SETUP(1);
-    float8 acc[1][ROWS];
-    for (int r = 0; r < ROWS; r++)
-        acc[0][r] = vload8(0, gxr[r]);
-    STEP_ACCUMULATE(1)
-    for (int r = 0; r < ROWS; r++)
-        if (live[r])
-            STEP_STORE(rnnscan_tanh8(acc[0][r]));
+    STEP_BEGIN(1);
+    RNN_LOOP
+#define TANH_OUT(r) if (live##r) ROW_STORE(r, rnnscan_tanh8(a##r))
+    STEP_EACH(TANH_OUT)
 }
 
 __kernel void rnn_relu_step(STEP_ARGS)
 {
-    STEP_SETUP(1);
-    float8 acc[1][ROWS];
-    for (int r = 0; r < ROWS; r++)
-        acc[0][r] = vload8(0, gxr[r]);
-    STEP_ACCUMULATE(1)
-    for (int r = 0; r < ROWS; r++)
-        if (live[r])
-            STEP_STORE(fmax(acc[0][r], (float8)(0.0f)));
+    STEP_BEGIN(1);
+    RNN_LOOP
+#define RELU_OUT(r) if (live##r) ROW_STORE(r, fmax(a##r, (float8)(0.0f)))
+    STEP_EACH(RELU_OUT)
 }
 
+/* ---- LSTM: gates i, f, g, o ---- */
 __kernel void lstm_step(STEP_ARGS)
 {
-    STEP_SETUP(4);
-    float8 acc[4][ROWS];
-    for (int g = 0; g < 4; g++)
-        for (int r = 0; r < ROWS; r++)
-            acc[g][r] = vload8(0, gxr[r] + g * Hp);
-    STEP_ACCUMULATE(4)
-    for (int r = 0; r < ROWS; r++) {
-        if (!live[r])
-            continue;
-        __global float *cs = c + c_off + ((size_t)dir * B + b[r]) * H + j0;
-        const float8 c_new = rnnscan_sigmoid8(acc[1][r]) * rnnscan_load(cs, n) +
-                             rnnscan_sigmoid8(acc[0][r]) * rnnscan_tanh8(acc[2][r]);
-        rnnscan_store(cs, c_new, n);
-        STEP_STORE(rnnscan_sigmoid8(acc[3][r]) * rnnscan_tanh8(c_new));
+    STEP_BEGIN(4);
+    STEP_EACH(ROW_SETUP)
+#define LSTM_INIT(r)                                                                      \
+    float8 ai##r = vload8(0, gxr##r), af##r = vload8(0, gxr##r + Hp);                     \
+    float8 ag##r = vload8(0, gxr##r + 2 * Hp), ao##r = vload8(0, gxr##r + 3 * Hp);
+    STEP_EACH(LSTM_INIT)
+    for (int k = 0; k < H; k++) {
+        const __global float *wk = w + (size_t)k * 4 * Hp;
+        const float8 wi = vload8(0, wk), wf = vload8(0, wk + Hp);
+        const float8 wg = vload8(0, wk + 2 * Hp), wo = vload8(0, wk + 3 * Hp);
+#define LSTM_FMA(r)                                                                       \
+    {                                                                                     \
+        const float8 hk = (float8)(hp##r[k]);                                             \
+        ai##r = fma(hk, wi, ai##r);                                                       \
+        af##r = fma(hk, wf, af##r);                                                       \
+        ag##r = fma(hk, wg, ag##r);                                                       \
+        ao##r = fma(hk, wo, ao##r);                                                       \
     }
+        STEP_EACH(LSTM_FMA)
+    }
+#define LSTM_OUT(r)                                                                       \
+    if (live##r) {                                                                        \
+        __global float *cs = c + c_off + ((size_t)dir * B + b##r) * H + j0;               \
+        const float8 c_new = rnnscan_sigmoid8(af##r) * rnnscan_load(cs, n) +              \
+                             rnnscan_sigmoid8(ai##r) * rnnscan_tanh8(ag##r);              \
+        rnnscan_store(cs, c_new, n);                                                      \
+        ROW_STORE(r, rnnscan_sigmoid8(ao##r) * rnnscan_tanh8(c_new))                      \
+    }
+    STEP_EACH(LSTM_OUT)
 }
 
+/* ---- GRU: gates r, z, n; W_hn h + b_hn kept apart because r multiplies it ---- */
 __kernel void gru_step(STEP_ARGS)
 {
-    STEP_SETUP(3);
-    float8 acc[3][ROWS];
+    STEP_BEGIN(3);
+    STEP_EACH(ROW_SETUP)
     const float8 bn = vload8(0, b_hn + (size_t)dir * Hp + j0);
-    for (int r = 0; r < ROWS; r++) {
-        acc[0][r] = vload8(0, gxr[r]);
-        acc[1][r] = vload8(0, gxr[r] + Hp);
-        acc[2][r] = bn; /* W_hn h + b_hn, kept apart: r multiplies it */
+#define GRU_INIT(r) float8 ar##r = vload8(0, gxr##r), az##r = vload8(0, gxr##r + Hp), an##r = bn;
+    STEP_EACH(GRU_INIT)
+    for (int k = 0; k < H; k++) {
+        const __global float *wk = w + (size_t)k * 3 * Hp;
+        const float8 wr = vload8(0, wk), wz = vload8(0, wk + Hp), wn = vload8(0, wk + 2 * Hp);
+#define GRU_FMA(r)                                                                        \
+    {                                                                                     \
+        const float8 hk = (float8)(hp##r[k]);                                             \
+        ar##r = fma(hk, wr, ar##r);                                                       \
+        az##r = fma(hk, wz, az##r);                                                       \
+        an##r = fma(hk, wn, an##r);                                                       \
     }
-    STEP_ACCUMULATE(3)
-    for (int r = 0; r < ROWS; r++) {
-        if (!live[r])
-            continue;
-        const float8 rg = rnnscan_sigmoid8(acc[0][r]), z = rnnscan_sigmoid8(acc[1][r]);
-        const float8 nn = rnnscan_tanh8(vload8(0, gxr[r] + 2 * Hp) + rg * acc[2][r]);
-        STEP_STORE((1.0f - z) * nn + z * rnnscan_load(hp[r] + j0, n));
+        STEP_EACH(GRU_FMA)
     }
+#define GRU_OUT(r)                                                                        \
+    if (live##r) {                                                                        \
+        const float8 rg = rnnscan_sigmoid8(ar##r), z = rnnscan_sigmoid8(az##r);           \
+        const float8 nn = rnnscan_tanh8(vload8(0, gxr##r + 2 * Hp) + rg * an##r);         \
+        ROW_STORE(r, (1.0f - z) * nn + z * rnnscan_load(hp##r + j0, n))                   \
+    }
+    STEP_EACH(GRU_OUT)
 }

@@ -8,6 +8,9 @@
  * as one float8, so a CPU device (PoCL) computes them with SIMD registers
  * and a GPU with 8 independent accumulators.  Gate blocks are padded to Hp, a
  * multiple of 8, with zero weights, so vector loads never leave a block.
+ * Per-row accumulators are separate named variables, unrolled by the
+ * TILE_EACH / STEP_EACH macros: PoCL keeps private arrays of vectors in
+ * memory, which measured 2x slower than named registers.
  *
  * Math is IEEE single precision with the accurate built-ins (no
  * -cl-fast-relaxed-math): an RNN feeds rounding error through every step. */
@@ -16,6 +19,30 @@
 #endif
 #ifndef RNNSCAN_STEP_ROWS
 #define RNNSCAN_STEP_ROWS 2
+#endif
+
+#if RNNSCAN_TILE_ROWS == 1
+#define TILE_EACH(X) X(0)
+#elif RNNSCAN_TILE_ROWS == 2
+#define TILE_EACH(X) X(0) X(1)
+#elif RNNSCAN_TILE_ROWS == 4
+#define TILE_EACH(X) X(0) X(1) X(2) X(3)
+#elif RNNSCAN_TILE_ROWS == 6
+#define TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#elif RNNSCAN_TILE_ROWS == 8
+#define TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#else
+#error "RNNSCAN_TILE_ROWS must be 1, 2, 4, 6 or 8"
+#endif
+
+#if RNNSCAN_STEP_ROWS == 1
+#define STEP_EACH(X) X(0)
+#elif RNNSCAN_STEP_ROWS == 2
+#define STEP_EACH(X) X(0) X(1)
+#elif RNNSCAN_STEP_ROWS == 4
+#define STEP_EACH(X) X(0) X(1) X(2) X(3)
+#else
+#error "RNNSCAN_STEP_ROWS must be 1, 2 or 4"
 #endif
 
 inline float rnnscan_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }

@@ -3,12 +3,13 @@
  *     gx[r][n] = sum_k x[r][k] * w[k][n] + bias[n],   r < T*B, n < N
  * N = D*G*Hp: column dir*G*Hp + g*Hp + j is gate g of unit j of direction
  * dir.  bias holds b_ih, plus b_hh wherever the cell adds it straight in (all
- * but GRU's n gate, where r multiplies b_hn).  Row r = t*B + b is time-major;
- * a batch-first x is read in place (its row b*T + t).
+ * but GRU's n gate, where r multiplies b_hn).  gx rows are time-major
+ * (t*B + b); a batch-first x is read in its own order (row b*T + t) and
+ * each result row is stored at its time-major place.
  *
  * Work split: one work-item per RNNSCAN_TILE_ROWS rows x 16 columns, held in
- * 2*RNNSCAN_TILE_ROWS float8 accumulators; each k step loads two float8 of
- * w (stored [K][N], transposed from PyTorch's [N][K] once at model creation)
+ * 2*RNNSCAN_TILE_ROWS float8 registers; each k step loads two float8 of w
+ * (stored [K][N], transposed from PyTorch's [N][K] once at model creation)
  * and one scalar of x per row.  N is a multiple of 16 (padding columns are
  * zero); rows past the end are computed from the last row and not stored.
  *
@@ -25,28 +26,28 @@ __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
     const int r0 = get_global_id(1) * RNNSCAN_TILE_ROWS;
     if (n0 >= N || r0 >= rows)
         return;
-    const __global float *xr[RNNSCAN_TILE_ROWS];
-    float8 lo[RNNSCAN_TILE_ROWS], hi[RNNSCAN_TILE_ROWS];
     const float8 bias_lo = vload8(0, bias + n0), bias_hi = vload8(0, bias + n0 + 8);
-    for (int i = 0; i < RNNSCAN_TILE_ROWS; i++) {
-        const int r = min(r0 + i, rows - 1);
-        const int src = batch_first ? (r % B) * T + r / B : r;
-        xr[i] = x + x_off + (size_t)src * x_ld;
-        lo[i] = bias_lo;
-        hi[i] = bias_hi;
-    }
+#define DECLARE(i)                                                                       \
+    const __global float *x##i = x + x_off + (size_t)min(r0 + i, rows - 1) * x_ld;        \
+    float8 lo##i = bias_lo, hi##i = bias_hi;
+    TILE_EACH(DECLARE)
     const __global float *wk = w + n0;
     for (int k = 0; k < K; k++, wk += N) {
         const float8 w_lo = vload8(0, wk), w_hi = vload8(0, wk + 8);
-        for (int i = 0; i < RNNSCAN_TILE_ROWS; i++) {
-            const float8 a = (float8)(xr[i][k]);
-            lo[i] = fma(a, w_lo, lo[i]);
-            hi[i] = fma(a, w_hi, hi[i]);
-        }
+#define ACCUMULATE(i)                                                                    \
+    {                                                                                    \
+        const float8 a = (float8)(x##i[k]);                                             \
+        lo##i = fma(a, w_lo, lo##i);                                                     \
+        hi##i = fma(a, w_hi, hi##i);                                                     \
     }
-    for (int i = 0; i < RNNSCAN_TILE_ROWS && r0 + i < rows; i++) {
-        __global float *out = gx + (size_t)(r0 + i) * N + n0;
-        vstore8(lo[i], 0, out);
-        vstore8(hi[i], 0, out + 8);
+        TILE_EACH(ACCUMULATE)
     }
+#define STORE(i)                                                                         \
+    if (r0 + i < rows) {                                                                 \
+        const int src = r0 + i, dst = batch_first ? (src % T) * B + src / T : src;        \
+        __global float *out = gx + (size_t)dst * N + n0;                                 \
+        vstore8(lo##i, 0, out);                                                          \
+        vstore8(hi##i, 0, out + 8);                                                      \
+    }
+    TILE_EACH(STORE)
 }
