@@ -302,11 +302,19 @@ static rnnscan_status enqueue_host_loop(rnnscan_model *m, int l, const layer_io 
     cl_kernel k = cl->kernels[KERNEL_STEP_FIRST + m->desc.cell];
     RNNSCAN_TRY(set_state_args(m, k, l, io, d));
     const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp;
-    for (cl_int s = 0; s < d->T && cm->active[s] > 0; s++) {
-        const cl_int active = cm->active[s];
-        RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->order.mem),
-                                        CL_ARG(cm->lengths.mem), CL_ARG(s), CL_ARG(B),
-                                        CL_ARG(active), CL_ARG(H), CL_ARG(Hp), CL_ARGS_END));
+    /* arguments STATE_ARGS .. +6: order, lengths, s, B, B_active, H, Hp; only
+     * s and B_active change from step to step */
+    const cl_uint arg_s = STATE_ARGS + 2, arg_active = STATE_ARGS + 4;
+    cl_int s = 0, active = cm->active[0];
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->order.mem),
+                                    CL_ARG(cm->lengths.mem), CL_ARG(s), CL_ARG(B), CL_ARG(active),
+                                    CL_ARG(H), CL_ARG(Hp), CL_ARGS_END));
+    for (; s < d->T && cm->active[s] > 0; s++) {
+        if (s > 0) {
+            active = cm->active[s];
+            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, arg_s, CL_ARG(s), CL_ARGS_END));
+            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, arg_active, CL_ARG(active), CL_ARGS_END));
+        }
         const size_t global[3] = {(size_t)Hp / 8,
                                   round_up((size_t)active, cl->step_rows) / cl->step_rows,
                                   (size_t)m->dims.directions};
