@@ -26,8 +26,13 @@ rnnscan_status rnnscan_context_create(const rnnscan_context_options *options, rn
         strcpy(ctx->device_name, "reference (host CPU, double accumulation)");
         break;
     case RNNSCAN_BACKEND_CPU:
+#ifdef RNNSCAN_HAVE_CPU
+        ctx->ops = &rnnscan_cpu_ops;
+        st = rnnscan_cpu_context_init(ctx);
+#else
         st = rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
                           "backend 'cpu' is not built yet; use 'reference' or 'opencl'");
+#endif
         break;
     case RNNSCAN_BACKEND_OPENCL:
 #ifdef RNNSCAN_HAVE_OPENCL
@@ -78,3 +83,16 @@ double rnnscan_context_build_ms(const rnnscan_context *context)
 {
     return context ? context->build_ms : 0.0;
 }
+
+#ifndef RNNSCAN_HAVE_OPENCL
+/* Without OpenCL support there is nothing to list; the call still succeeds. */
+rnnscan_status rnnscan_list_devices(rnnscan_device_info *devices, int capacity, int *count)
+{
+    (void)devices, (void)capacity;
+    rnnscan_clear_error(NULL);
+    if (!count)
+        return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT, "list_devices: count is NULL");
+    *count = 0;
+    return RNNSCAN_OK;
+}
+#endif

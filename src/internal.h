@@ -111,5 +111,9 @@ extern const rnnscan_backend_ops rnnscan_reference_ops;
 extern const rnnscan_backend_ops rnnscan_opencl_ops;
 rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char *device_spec);
 #endif
+#ifdef RNNSCAN_HAVE_CPU
+extern const rnnscan_backend_ops rnnscan_cpu_ops;
+rnnscan_status rnnscan_cpu_context_init(rnnscan_context *context);
+#endif
 
 #endif /* RNNSCAN_INTERNAL_H */

@@ -1,6 +1,9 @@
 /* The backend under test (BACKEND, set by meson: opencl or cpu) against the
  * reference, on random non-saturating data, over shapes that break tiling:
  * 1, primes, the step work-group size (64) +- 1, H >= 1000, B >= 300.
+ * With BACKEND_HAS_FEATURES (set by meson for backends that run them), also
+ * every combination of stacked layers, bidirectional, per-sequence lengths
+ * and batch_first, and one model reused over runs of different sizes.
  *
  * Tolerance: |got - ref| <= ATOL + RTOL * |ref| per element, ATOL = RTOL = 2e-5
  * (see TOLERANCE_WHY below). */
@@ -70,8 +73,14 @@ static void check_case(const test_case *tc, uint64_t seed)
     if (tc->cell == RNNSCAN_CELL_LSTM)
         compare("c_n", got.c_n, want.c_n, p.state_elems, tc);
     size_t at;
-    fprintf(stderr, "%-60s max|diff|/tol = %.3f\n", case_name(tc, name, sizeof name),
-            worst_ratio(got.y, want.y, p.y_elems, ATOL, RTOL, &at));
+    double worst = worst_ratio(got.y, want.y, p.y_elems, ATOL, RTOL, &at);
+    double worst_h = worst_ratio(got.h_n, want.h_n, p.state_elems, ATOL, RTOL, &at);
+    worst = worst_h > worst ? worst_h : worst;
+    if (tc->cell == RNNSCAN_CELL_LSTM) {
+        double worst_c = worst_ratio(got.c_n, want.c_n, p.state_elems, ATOL, RTOL, &at);
+        worst = worst_c > worst ? worst_c : worst;
+    }
+    fprintf(stderr, "%-60s max|diff|/tol = %.3f\n", case_name(tc, name, sizeof name), worst);
     outputs_free(&got);
     outputs_free(&want);
     problem_free(&p);
@@ -113,3 +122,88 @@ Test(sweep, comparison_catches_a_wrong_element)
     got[2] = NAN;
     cr_expect(isinf(worst_ratio(got, want, 3, ATOL, RTOL, &at)));
 }
+
+#ifdef BACKEND_HAS_FEATURES
+/* Shapes for the feature sweep: 1, H = 1, primes, B >= 300 (with lengths:
+ * a long tail of ending sequences), B = 1, sizes around the vector width (8)
+ * and the kernels' panel width (16). */
+ParameterizedTestParameters(features, all_cells)
+{
+    static shape shapes[] = {
+        {1, 1, 1, 1},  {7, 3, 5, 11},  {9, 2, 13, 1},  {5, 307, 17, 7}, {13, 5, 3, 31},
+        {11, 1, 29, 17}, {6, 37, 19, 23}, {3, 2, 65, 64}, {4, 9, 8, 16},  {8, 4, 33, 130},
+    };
+    return cr_make_param_array(shape, shapes, sizeof shapes / sizeof shapes[0]);
+}
+
+/* Every cell x layers 1..3 x bidirectional x lengths (random, unsorted) x
+ * batch_first x h0/c0 given or not; biases on, except where the case index
+ * says otherwise (a third of the cases run without). */
+ParameterizedTest(shape *s, features, all_cells, .init = open_both, .fini = close_both,
+                  .timeout = 600)
+{
+    unsigned index = 0;
+    for (int cell = 0; cell < 4; cell++)
+        for (int layers = 1; layers <= 3; layers++)
+            for (int bidir = 0; bidir < 2; bidir++)
+                for (int lengths = 0; lengths < 2; lengths++)
+                    for (int batch_first = 0; batch_first < 2; batch_first++)
+                        for (int state = 0; state < 2; state++, index++) {
+                            test_case tc = {(rnnscan_cell)cell, s->T, s->B, s->X, s->H,
+                                            index % 3 != 0, state, layers, bidir,
+                                            batch_first, lengths};
+                            check_case(&tc, 7000u + index);
+                        }
+}
+
+/* Runs p on an existing model into o (poisoned with NaN first). */
+static rnnscan_status run_on(rnnscan_model *model, const problem *p, outputs *o)
+{
+    fill_nan(o->y, p->y_elems);
+    fill_nan(o->h_n, p->state_elems);
+    if (o->c_n)
+        fill_nan(o->c_n, p->state_elems);
+    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
+                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
+                       .c_n = o->c_n};
+    return rnnscan_model_scan(model, &run);
+}
+
+/* One model, many runs: sizes grow and shrink, lengths come and go, so any
+ * state the backend keeps between calls (scratch, orders) must be redone. */
+Test(features, one_model_many_runs, .init = open_both, .fini = close_both, .timeout = 300)
+{
+    static const struct {
+        int T, B, lengths, state;
+    } runs[] = {{3, 2, 0, 0}, {9, 40, 1, 1}, {2, 1, 0, 1}, {17, 301, 1, 0}, {5, 7, 0, 0},
+                {17, 301, 0, 1}, {1, 3, 1, 1}};
+    for (int cell = 0; cell < 4; cell++) {
+        test_case base = {(rnnscan_cell)cell, 1, 1, 6, 10, 1, 0, 2, 1, 1, 0};
+        problem first;
+        cr_assert(problem_make(&first, &base, 31), "out of memory");
+        rnnscan_model *model = NULL;
+        cr_assert_eq(rnnscan_model_create(ctx, &first.desc, first.views, &model), RNNSCAN_OK,
+                     "%s", rnnscan_last_error());
+        for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+            test_case tc = base;
+            tc.T = runs[i].T, tc.B = runs[i].B, tc.lengths = runs[i].lengths;
+            tc.state = runs[i].state;
+            problem p; /* same seed and model shape: the same weights as `first` */
+            outputs got, want;
+            cr_assert(problem_make(&p, &tc, 31), "out of memory");
+            cr_assert(outputs_alloc(&got, &p) && outputs_alloc(&want, &p), "out of memory");
+            cr_assert_eq(problem_run(ref, &p, &want), RNNSCAN_OK, "%s", rnnscan_last_error());
+            cr_assert_eq(run_on(model, &p, &got), RNNSCAN_OK, "%s", rnnscan_last_error());
+            compare("y", got.y, want.y, p.y_elems, &tc);
+            compare("h_n", got.h_n, want.h_n, p.state_elems, &tc);
+            if (tc.cell == RNNSCAN_CELL_LSTM)
+                compare("c_n", got.c_n, want.c_n, p.state_elems, &tc);
+            outputs_free(&got);
+            outputs_free(&want);
+            problem_free(&p);
+        }
+        rnnscan_model_free(model);
+        problem_free(&first);
+    }
+}
+#endif /* BACKEND_HAS_FEATURES */

@@ -1,0 +1,100 @@
+/* The optimised CPU backend: private declarations shared by its files.
+ *
+ * cpu_model.c   weights packed once per model, cached scratch, the ops table
+ * cpu_order.c   per-call sequence order (sorted by length) and packed layout
+ * cpu_gemm.c    the products: OpenBLAS sgemm, or a small packed kernel
+ * cpu_cells.c   fused activations + state updates (cpu_math.h: exp, tanh)
+ * cpu_scan.c    the layer / direction / time loops
+ *
+ * Internally every sequence tensor is in "packed" layout, PyTorch's
+ * PackedSequence: sequences sorted by length, descending; for each step t the
+ * rows of the act[t] sequences still running, contiguous, starting at row
+ * off[t].  Steps past a sequence's end have no row, so they cost nothing. */
+#ifndef RNNSCAN_CPU_H
+#define RNNSCAN_CPU_H
+
+#include <stddef.h>
+
+#include "../internal.h"
+
+#define CPU_PANEL 16 /* columns per packed weight panel of the small kernel */
+
+/* W^T of a [n][k] row-major W, for the small kernel: ceil(n / 16) panels of
+ * [k][16] floats, columns past n zero. */
+typedef struct cpu_packed {
+    int n, k;
+    float *data;
+} cpu_packed;
+
+/* One layer-direction, ready to run. */
+typedef struct cpu_layer {
+    const float *w_ih, *w_hh; /* PyTorch layout, borrowed from rnnscan_layer */
+    int input;
+    float *bias;       /* [G*H] b_ih + b_hh; GRU's n block holds b_in only */
+    float *b_hn;       /* [H] GRU only, added inside r * (W_hn h + b_hn) */
+    cpu_packed hh;     /* W_hh^T for small active batches */
+    cpu_packed ih;     /* W_ih^T for small projections (data NULL when not worth it) */
+} cpu_layer;
+
+typedef struct cpu_model {
+    cpu_layer *layers; /* L*D, index layer*D + direction */
+    void *scratch;     /* grown on demand, kept between calls */
+    size_t scratch_bytes;
+} cpu_model;
+
+/* Per-call order of the sequences (cpu_order.c). */
+typedef struct cpu_order {
+    int T, B;
+    int identity;  /* packed layout == the caller's [T][B] layout (no copies needed) */
+    int *perm;     /* [B] rank -> caller's batch index, longest first */
+    int *act;      /* [T] sequences still running at step t: ranks 0..act[t]-1 */
+    size_t *off;   /* [T+1] first packed row of step t; off[T] = total rows */
+} cpu_order;
+
+/* Fills perm / act / off (arrays provided by the caller) from the lengths
+ * (NULL = all T); `batch_first` is the caller's x / y layout. */
+void cpu_order_make(cpu_order *o, int T, int B, const int *lengths, int batch_first, int *perm,
+                    int *act, size_t *off);
+/* x ([T][B][X] or [B][T][X]) -> packed [rows][X]. */
+void cpu_gather_input(const cpu_order *o, int batch_first, const float *x, int X, float *dst);
+/* packed [rows][W] -> y, zeros where a sequence has ended. */
+void cpu_scatter_output(const cpu_order *o, int batch_first, const float *src, int W, float *y);
+/* [B][H] caller state (h0 / c0 slice) -> ranked state; NULL src = zeros. */
+void cpu_state_in(const cpu_order *o, const float *src, int H, float *dst);
+/* ranked state -> [B][H] caller state (h_n / c_n slice). */
+void cpu_state_out(const cpu_order *o, const float *src, int H, float *dst);
+
+/* Packing (cpu_gemm.c).  Returns 0 when out of memory. */
+int cpu_pack(const float *w, int n, int k, cpu_packed *out);
+void cpu_packed_free(cpu_packed *p);
+
+/* C[m][0..n) (+)= A[m][0..k) . W[0..n)[0..k) for m < M, through the small
+ * kernel on packed W^T.  accumulate = 0 overwrites C. */
+void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
+                    int accumulate);
+/* The same product with W in PyTorch layout ([n][k]) through OpenBLAS. */
+void cpu_gemm_blas(int M, int N, int K, const float *A, size_t lda, const float *W, float *C,
+                   size_t ldc, int accumulate);
+/* Whether the small kernel beats OpenBLAS for the recurrent product of M
+ * running sequences (N = G*H, K = H).  Projections use it whenever the model
+ * packed W_ih for it (cpu_model.c: small weights, where sgemm's overhead
+ * dominates at any row count). */
+#define CPU_SMALL_ROWS 16
+int cpu_small_recurrent(int M, int N, int K);
+/* Threads OpenBLAS uses. */
+int cpu_blas_threads(void);
+
+/* One step of the cell for ranks 0..n-1 (cpu_cells.c).  g [n][G*H] holds
+ * x W_ih^T, plus h W_hh^T unless the cell is GRU, whose h W_hh^T is in gh;
+ * bias / b_hn as in cpu_layer.  Updates h [n][H] and c [n][H] (LSTM) in place
+ * and copies the new h to out (row stride ldout). */
+void cpu_cell_step(rnnscan_cell cell, int n, int H, const float *g, const float *gh,
+                   const float *bias, const float *b_hn, float *h, float *c, float *out,
+                   size_t ldout);
+
+/* Scratch of the model, grown to `bytes` (64-byte aligned); NULL when out of memory. */
+void *cpu_scratch(cpu_model *cm, size_t bytes);
+
+rnnscan_status cpu_scan(rnnscan_model *model, const rnnscan_run *run, const rnnscan_run_dims *dims);
+
+#endif /* RNNSCAN_CPU_H */

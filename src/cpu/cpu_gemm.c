@@ -1,0 +1,125 @@
+/* The products C (+)= A W^T, W in PyTorch's [n][k] layout: OpenBLAS sgemm
+ * (threaded by OpenBLAS) for the large ones; for few rows (a mat-vec per step
+ * when the batch is 1) or tiny weights, a register-tiled kernel on W^T packed
+ * once per model, which has none of sgemm's per-call packing and threading
+ * cost. */
+#include <cblas.h>
+#include <stdlib.h>
+
+#include "cpu.h"
+#include "cpu_math.h"
+
+int cpu_pack(const float *w, int n, int k, cpu_packed *out)
+{
+    const size_t panels = ((size_t)n + CPU_PANEL - 1) / CPU_PANEL;
+    const size_t bytes = panels * (size_t)k * CPU_PANEL * sizeof(float);
+    out->n = n;
+    out->k = k;
+    out->data = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!out->data)
+        return 0;
+    for (size_t p = 0; p < panels; p++)
+        for (int kk = 0; kk < k; kk++) {
+            float *dst = out->data + (p * (size_t)k + (size_t)kk) * CPU_PANEL;
+            for (int c = 0; c < CPU_PANEL; c++) {
+                size_t row = p * CPU_PANEL + (size_t)c;
+                dst[c] = row < (size_t)n ? w[row * (size_t)k + (size_t)kk] : 0.0f;
+            }
+        }
+    return 1;
+}
+
+void cpu_packed_free(cpu_packed *p)
+{
+    free(p->data);
+    p->data = NULL;
+}
+
+/* Rows 0..mr-1 of C against one 16-column panel; `cols` (1..16) of them are
+ * real.  mr is a constant after inlining, so the sums stay in registers.  One
+ * row alone (a mat-vec) keeps four sets of sums, one per k mod 4, so that its
+ * additions do not wait on each other. */
+CPU_INLINE void tile(int mr, int K, const float *A, size_t lda, const float *P, float *C,
+                     size_t ldc, int cols, int accumulate)
+{
+    v8f s0[4], s1[4];
+    for (int r = 0; r < 4; r++)
+        s0[r] = s1[r] = v_set1(0.0f);
+    int k = 0;
+    if (mr == 1)
+        for (; k + 3 < K; k += 4)
+            for (int q = 0; q < 4; q++) {
+                const float *p = P + (size_t)(k + q) * CPU_PANEL;
+                s0[q] += A[k + q] * v_load(p);
+                s1[q] += A[k + q] * v_load(p + 8);
+            }
+    for (; k < K; k++) {
+        const v8f b0 = v_load(P + (size_t)k * CPU_PANEL), b1 = v_load(P + (size_t)k * CPU_PANEL + 8);
+        for (int r = 0; r < mr; r++) {
+            const float a = A[(size_t)r * lda + (size_t)k];
+            s0[r] += a * b0;
+            s1[r] += a * b1;
+        }
+    }
+    if (mr == 1) {
+        s0[0] = (s0[0] + s0[1]) + (s0[2] + s0[3]);
+        s1[0] = (s1[0] + s1[1]) + (s1[2] + s1[3]);
+    }
+    const int w0 = cols < 8 ? cols : 8, w1 = cols - w0;
+    for (int r = 0; r < mr; r++) {
+        float *c = C + (size_t)r * ldc;
+        v8f lo = s0[r], hi = s1[r];
+        if (accumulate)
+            lo += v_load_n(c, w0);
+        v_store_n(c, lo, w0);
+        if (w1 > 0) {
+            if (accumulate)
+                hi += v_load_n(c + 8, w1);
+            v_store_n(c + 8, hi, w1);
+        }
+    }
+}
+
+CPU_TARGET_CLONES
+void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
+                    int accumulate)
+{
+    const int N = w->n, K = w->k;
+    for (int m = 0; m < M; m += 4) {
+        const int mr = M - m < 4 ? M - m : 4;
+        const float *a = A + (size_t)m * lda;
+        float *c = C + (size_t)m * ldc;
+        for (int n = 0; n < N; n += CPU_PANEL) {
+            const float *p = w->data + (size_t)(n / CPU_PANEL) * (size_t)K * CPU_PANEL;
+            const int cols = N - n < CPU_PANEL ? N - n : CPU_PANEL;
+            switch (mr) {
+            case 4: tile(4, K, a, lda, p, c + n, ldc, cols, accumulate); break;
+            case 3: tile(3, K, a, lda, p, c + n, ldc, cols, accumulate); break;
+            case 2: tile(2, K, a, lda, p, c + n, ldc, cols, accumulate); break;
+            default: tile(1, K, a, lda, p, c + n, ldc, cols, accumulate); break;
+            }
+        }
+    }
+}
+
+void cpu_gemm_blas(int M, int N, int K, const float *A, size_t lda, const float *W, float *C,
+                   size_t ldc, int accumulate)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, (int)lda, W, K,
+                accumulate ? 1.0f : 0.0f, C, (int)ldc);
+}
+
+/* Measured on a 2-core Zen machine (OpenBLAS 0.3.21, 2 threads): sgemm
+ * reaches its rate only from about 16 rows on; below, its per-call packing
+ * and thread hand-off cost more than the product (at 8 rows x 1024 x 256 it
+ * runs at a sixth of the small kernel's speed).  The small kernel, one
+ * thread, runs at sgemm's one-core rate while its packed weights stay in
+ * cache. */
+int cpu_small_recurrent(int M, int N, int K)
+{
+    (void)N;
+    (void)K;
+    return M < CPU_SMALL_ROWS;
+}
+
+int cpu_blas_threads(void) { return openblas_get_num_threads(); }

@@ -1,0 +1,112 @@
+/* Eight-float vectors (GCC / Clang vector extensions) and the activations on
+ * them.  The same source compiles to SSE2 pairs or to AVX2 + FMA registers,
+ * whichever clone of the calling function runs (cpu_cells.c, cpu_gemm.c).
+ *
+ * exp: x = n ln2 + r with n = round(x / ln2), |r| <= ln2 / 2, so
+ * e^x = 2^n e^r; e^r by its Taylor series to r^7 (truncation below 6e-9
+ * relative, evaluated by Estrin's scheme), 2^n built in the exponent bits.  Inputs are clamped to
+ * [-87, 88], where 2^n stays a normal float: sigmoid and tanh saturate
+ * correctly beyond.  About 2 ulp in all. */
+#ifndef RNNSCAN_CPU_MATH_H
+#define RNNSCAN_CPU_MATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+/* Hot functions get a second, AVX2 + FMA clone picked at load time (GCC
+ * ifunc); a * b + c may fuse into one FMA there (ISO C mode would forbid it). */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__x86_64__) && \
+    defined(__linux__)
+#pragma GCC optimize("fp-contract=fast")
+#define CPU_TARGET_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CPU_TARGET_CLONES
+#endif
+
+/* Every function taking or returning a v8f is inlined: no ABI to change. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+#define CPU_INLINE static inline __attribute__((always_inline))
+
+CPU_INLINE v8f v_set1(float a) { return (v8f){a, a, a, a, a, a, a, a}; }
+CPU_INLINE v8f v_load(const float *p)
+{
+    v8f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+CPU_INLINE void v_store(float *p, v8f v) { memcpy(p, &v, sizeof v); }
+/* The first w (1..8) floats of p; the rest of the vector zero. */
+CPU_INLINE v8f v_load_n(const float *p, int w)
+{
+    if (w == 8)
+        return v_load(p);
+    float tmp[8] = {0};
+    for (int i = 0; i < w; i++)
+        tmp[i] = p[i];
+    return v_load(tmp);
+}
+CPU_INLINE void v_store_n(float *p, v8f v, int w)
+{
+    if (w == 8) {
+        v_store(p, v);
+        return;
+    }
+    float tmp[8];
+    v_store(tmp, v);
+    for (int i = 0; i < w; i++)
+        p[i] = tmp[i];
+}
+/* m ? a : b per lane (m all ones or all zeros, as comparisons give) */
+CPU_INLINE v8f v_select(v8i m, v8f a, v8f b) { return (v8f)((m & (v8i)a) | (~m & (v8i)b)); }
+CPU_INLINE v8f v_min(v8f a, v8f b) { return v_select(a < b, a, b); }
+CPU_INLINE v8f v_max(v8f a, v8f b) { return v_select(a > b, a, b); }
+
+CPU_INLINE v8f v_exp(v8f x)
+{
+    const v8f shifter = v_set1(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
+    x = v_min(v_max(x, v_set1(-87.0f)), v_set1(88.0f));
+    v8f t = x * 1.44269504088896341f + shifter;
+    v8f n = t - shifter;
+    /* ln2 = 0.693359375 - 2.12194440054690583e-4; the first product is exact */
+    v8f r = (x - n * 0.693359375f) + n * 2.12194440054690583e-4f;
+    /* Estrin's scheme: three dependent steps instead of Horner's seven, as
+     * the time loop waits on this latency when the batch is small */
+    v8f r2 = r * r, r4 = r2 * r2;
+    v8f lo = (1.0f + r) + r2 * (0.5f + r * (1.0f / 6.0f));
+    v8f hi = (1.0f / 24.0f + r * (1.0f / 120.0f)) + r2 * (1.0f / 720.0f + r * (1.0f / 5040.0f));
+    v8f p = lo + r4 * hi;
+    v8i e = ((v8i)t - 0x4B400000 + 127) << 23; /* 2^n: n sits in t's low mantissa bits */
+    return p * (v8f)e;
+}
+
+CPU_INLINE v8f v_sigmoid(v8f x) { return 1.0f / (1.0f + v_exp(-x)); }
+
+/* tanh |x| = (1 - e) / (1 + e), e = exp(-2|x|), for |x| >= 0.25; below, where
+ * 1 - e would cancel, the odd Taylor series to x^11 (truncation below 1e-9
+ * relative).  The sign is x's. */
+CPU_INLINE v8f v_tanh(v8f x)
+{
+    const v8i sign = (v8i)v_set1(-0.0f);
+    v8f a = (v8f)((v8i)x & ~sign);
+    v8f e = v_exp(-2.0f * a);
+    v8f big = (1.0f - e) / (1.0f + e);
+    v8f z = a * a;
+    v8f p = v_set1(-1382.0f / 155925.0f);
+    p = p * z + 62.0f / 2835.0f;
+    p = p * z - 17.0f / 315.0f;
+    p = p * z + 2.0f / 15.0f;
+    p = p * z - 1.0f / 3.0f;
+    v8f small = a + a * z * p;
+    v8f t = v_select(a < 0.25f, small, big);
+    return (v8f)((v8i)t | ((v8i)x & sign));
+}
+
+CPU_INLINE v8f v_relu(v8f x) { return (v8f)((v8i)x & (x > 0.0f)); }
+
+#endif /* RNNSCAN_CPU_MATH_H */

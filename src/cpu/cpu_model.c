@@ -1,0 +1,110 @@
+/* The cpu backend's model state: folded biases and packed weights, made once
+ * at model creation; scratch memory kept between calls and grown on demand;
+ * the ops table. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu.h"
+
+/* W_ih^T is packed for the small kernel only when the whole matrix is this
+ * small (floats): above it OpenBLAS wins for any projection worth timing. */
+#define CPU_SMALL_IH_ELEMS (64 * 1024)
+
+static void free_layers(cpu_model *cm, int count)
+{
+    for (int i = 0; cm->layers && i < count; i++) {
+        free(cm->layers[i].bias);
+        free(cm->layers[i].b_hn);
+        cpu_packed_free(&cm->layers[i].hh);
+        cpu_packed_free(&cm->layers[i].ih);
+    }
+    free(cm->layers);
+    free(cm->scratch);
+    free(cm);
+}
+
+static int prepare_layer(const rnnscan_model *m, const rnnscan_layer *src, cpu_layer *dst)
+{
+    const int H = m->dims.hidden;
+    const size_t rows = m->dims.rows;
+    const int gru = m->desc.cell == RNNSCAN_CELL_GRU;
+    dst->w_ih = src->w_ih;
+    dst->w_hh = src->w_hh;
+    dst->input = src->input;
+    dst->bias = malloc(rows * sizeof *dst->bias);
+    if (!dst->bias)
+        return 0;
+    for (size_t r = 0; r < rows; r++) /* r multiplies W_hn h + b_hn: b_hn stays apart */
+        dst->bias[r] = src->b_ih[r] + (gru && r >= 2 * (size_t)H ? 0.0f : src->b_hh[r]);
+    if (gru) {
+        dst->b_hn = malloc((size_t)H * sizeof *dst->b_hn);
+        if (!dst->b_hn)
+            return 0;
+        for (int j = 0; j < H; j++)
+            dst->b_hn[j] = src->b_hh[2 * (size_t)H + (size_t)j];
+    }
+    if (!cpu_pack(src->w_hh, (int)rows, H, &dst->hh))
+        return 0;
+    if (rows * (size_t)src->input <= CPU_SMALL_IH_ELEMS && !cpu_pack(src->w_ih, (int)rows, src->input, &dst->ih))
+        return 0;
+    return 1;
+}
+
+static rnnscan_status cpu_model_init(rnnscan_model *m)
+{
+    const int count = m->dims.layers * m->dims.directions;
+    if (m->dims.rows > INT_MAX || (size_t)m->dims.directions * (size_t)m->dims.hidden > INT_MAX)
+        return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
+                            "cpu: G*H = %zu gate rows or D*H = %d*%d exceed OpenBLAS's int sizes",
+                            m->dims.rows, m->dims.directions, m->dims.hidden);
+    cpu_model *cm = calloc(1, sizeof *cm);
+    if (cm)
+        cm->layers = calloc((size_t)count, sizeof *cm->layers);
+    if (!cm || !cm->layers) {
+        free(cm);
+        return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "cpu: model_create: calloc failed");
+    }
+    for (int i = 0; i < count; i++)
+        if (!prepare_layer(m, &m->layers[i], &cm->layers[i])) {
+            free_layers(cm, count);
+            return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
+                                "cpu: model_create: no host memory to pack weights[%d]", i);
+        }
+    m->impl = cm;
+    return RNNSCAN_OK;
+}
+
+static void cpu_model_release(rnnscan_model *m)
+{
+    if (m->impl)
+        free_layers(m->impl, m->dims.layers * m->dims.directions);
+    m->impl = NULL;
+}
+
+void *cpu_scratch(cpu_model *cm, size_t bytes)
+{
+    if (bytes <= cm->scratch_bytes)
+        return cm->scratch;
+    free(cm->scratch);
+    cm->scratch_bytes = 0;
+    cm->scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (cm->scratch)
+        cm->scratch_bytes = bytes;
+    return cm->scratch;
+}
+
+rnnscan_status rnnscan_cpu_context_init(rnnscan_context *context)
+{
+    snprintf(context->device_name, sizeof context->device_name,
+             "cpu (OpenBLAS sgemm, %d threads)", cpu_blas_threads());
+    return RNNSCAN_OK;
+}
+
+const rnnscan_backend_ops rnnscan_cpu_ops = {
+    .features = RNNSCAN_FEATURE_ALL,
+    .model_init = cpu_model_init,
+    .model_release = cpu_model_release,
+    .scan = cpu_scan,
+    .context_release = NULL,
+};

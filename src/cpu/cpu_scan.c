@@ -1,0 +1,191 @@
+/* The cpu backend's forward pass.  Per layer and direction: the input
+ * projection of a chunk of steps in one product (all their packed rows), then
+ * per step one recurrent product for the running sequences and one fused
+ * cell pass.  Layers hand their packed output to the next; only layer 0's
+ * input and the last layer's output are converted from / to the caller's
+ * layout, and not at all when they already match (time-major, full lengths).
+ * No allocation happens in the loops: one scratch block per call, kept by
+ * the model between calls. */
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu.h"
+
+/* A chunk's projection: at least this many rows (sgemm efficiency), else
+ * about this many bytes of pre-activations (they stay in cache until used). */
+#define CPU_CHUNK_MIN_ROWS 512
+#define CPU_CHUNK_BYTES (4u << 20)
+
+/* Carves 64-byte aligned regions out of one block; flags size overflow. */
+typedef struct plan {
+    size_t at;
+    int overflow;
+} plan;
+
+static size_t plan_take(plan *p, size_t count, size_t elem)
+{
+    size_t bytes;
+    if (!rnnscan_mul_size(&bytes, count, elem) || bytes > SIZE_MAX - 128 - p->at) {
+        p->overflow = 1;
+        return 0;
+    }
+    size_t at = p->at;
+    p->at += (bytes + 63) / 64 * 64;
+    return at;
+}
+
+/* What one direction of one layer reads and writes. */
+typedef struct pass {
+    const rnnscan_model *m;
+    const cpu_order *o;
+    const cpu_layer *cl;
+    const float *in; /* packed [rows][cl->input] */
+    float *out;      /* packed [rows][D*H], this direction's columns at dir*H */
+    int dir, steps_per_chunk, has_h0;
+    float *gx, *gh, *h, *c; /* scratch */
+} pass;
+
+/* gx = the projection of packed rows [r0, r0 + n) (biases are added later). */
+static void project(const pass *p, size_t r0, int n)
+{
+    const cpu_layer *cl = p->cl;
+    const int N = (int)p->m->dims.rows, K = cl->input;
+    const float *a = p->in + r0 * (size_t)K;
+    if (cl->ih.data)
+        cpu_gemm_small(n, a, (size_t)K, &cl->ih, p->gx, (size_t)N, 0);
+    else
+        cpu_gemm_blas(n, N, K, a, (size_t)K, cl->w_ih, p->gx, (size_t)N, 0);
+}
+
+/* h W_hh^T for the n running sequences: added onto g, or for GRU into gh. */
+static void recur(const pass *p, int n, float *g)
+{
+    const int gru = p->m->desc.cell == RNNSCAN_CELL_GRU;
+    const int N = (int)p->m->dims.rows, H = p->m->dims.hidden;
+    float *dst = gru ? p->gh : g;
+    if (cpu_small_recurrent(n, N, H))
+        cpu_gemm_small(n, p->h, (size_t)H, &p->cl->hh, dst, (size_t)N, !gru);
+    else
+        cpu_gemm_blas(n, N, H, p->h, (size_t)H, p->cl->w_hh, dst, (size_t)N, !gru);
+}
+
+/* Steps [t0, t1) in the direction's order: one projection, then the steps. */
+static void run_chunk(pass *p, int t0, int t1, int *first)
+{
+    const rnnscan_model *m = p->m;
+    const cpu_order *o = p->o;
+    const size_t GH = m->dims.rows, DH = (size_t)m->dims.directions * m->dims.hidden;
+    const size_t r0 = o->off[t0];
+    project(p, r0, (int)(o->off[t1] - r0));
+    for (int s = 0; s < t1 - t0; s++) {
+        const int t = p->dir ? t1 - 1 - s : t0 + s, n = o->act[t];
+        float *g = p->gx + (o->off[t] - r0) * GH;
+        if (*first && !p->has_h0) { /* h = 0: the product is zero */
+            if (m->desc.cell == RNNSCAN_CELL_GRU)
+                memset(p->gh, 0, (size_t)n * GH * sizeof *p->gh);
+        } else {
+            recur(p, n, g);
+        }
+        *first = 0;
+        cpu_cell_step(m->desc.cell, n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_hn, p->h,
+                      p->c, p->out + o->off[t] * DH + (size_t)p->dir * m->dims.hidden, DH);
+    }
+}
+
+static void run_direction(pass *p, const rnnscan_run *run, int index)
+{
+    const rnnscan_model *m = p->m;
+    const int T = p->o->T, H = m->dims.hidden, lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    const size_t state_at = (size_t)index * (size_t)p->o->B * (size_t)H;
+    cpu_state_in(p->o, run->h0 ? run->h0 + state_at : NULL, H, p->h);
+    if (lstm)
+        cpu_state_in(p->o, run->c0 ? run->c0 + state_at : NULL, H, p->c);
+    int first = 1;
+    for (int done = 0; done < T; done += p->steps_per_chunk) {
+        const int len = T - done < p->steps_per_chunk ? T - done : p->steps_per_chunk;
+        if (p->dir)
+            run_chunk(p, T - done - len, T - done, &first);
+        else
+            run_chunk(p, done, done + len, &first);
+    }
+    if (run->h_n)
+        cpu_state_out(p->o, p->h, H, run->h_n + state_at);
+    if (lstm && run->c_n)
+        cpu_state_out(p->o, p->c, H, run->c_n + state_at);
+}
+
+rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_run_dims *d)
+{
+    cpu_model *cm = m->impl;
+    const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden;
+    const int L = m->dims.layers, D = m->dims.directions, bf = m->desc.batch_first;
+    const size_t GH = m->dims.rows, DH = (size_t)D * (size_t)H;
+    const int gru = m->desc.cell == RNNSCAN_CELL_GRU, lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+
+    size_t rows = 0; /* packed rows: the sum of the lengths */
+    int all_full = 1;
+    for (int b = 0; b < B; b++) {
+        const int len = run->lengths ? run->lengths[b] : T;
+        rows += (size_t)len;
+        all_full &= len == T;
+    }
+    const int identity = all_full && !bf;
+
+    /* steps per projection chunk; its rows must fit OpenBLAS's int */
+    size_t want = CPU_CHUNK_BYTES / (GH * sizeof(float));
+    want = want < CPU_CHUNK_MIN_ROWS ? CPU_CHUNK_MIN_ROWS : want;
+    size_t steps = (want + (size_t)B - 1) / (size_t)B;
+    if (steps > (size_t)T)
+        steps = (size_t)T;
+    if (steps > (size_t)INT32_MAX / (size_t)B)
+        steps = (size_t)INT32_MAX / (size_t)B;
+    if (steps < 1)
+        steps = 1;
+
+    const int nbuf = L - identity < 2 ? L - identity : 2; /* layer outputs not written to y */
+    plan pl = {0, 0};
+    const size_t at_perm = plan_take(&pl, (size_t)B, sizeof(int));
+    const size_t at_act = plan_take(&pl, (size_t)T, sizeof(int));
+    const size_t at_off = plan_take(&pl, (size_t)T + 1, sizeof(size_t));
+    const size_t at_xin = plan_take(&pl, identity ? 0 : rows, (size_t)X * sizeof(float));
+    const size_t at_buf0 = plan_take(&pl, nbuf > 0 ? rows : 0, DH * sizeof(float));
+    const size_t at_buf1 = plan_take(&pl, nbuf > 1 ? rows : 0, DH * sizeof(float));
+    const size_t at_gx = plan_take(&pl, steps * (size_t)B, GH * sizeof(float));
+    const size_t at_gh = plan_take(&pl, gru ? (size_t)B : 0, GH * sizeof(float));
+    const size_t at_h = plan_take(&pl, (size_t)B, (size_t)H * sizeof(float));
+    const size_t at_c = plan_take(&pl, lstm ? (size_t)B : 0, (size_t)H * sizeof(float));
+    if (pl.overflow)
+        return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
+                            "cpu: T=%d, B=%d: scratch size overflows", T, B);
+    char *base = cpu_scratch(cm, pl.at);
+    if (!base)
+        return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
+                            "cpu: no host memory for %zu bytes of scratch (T=%d, B=%d)", pl.at, T,
+                            B);
+
+    cpu_order o;
+    cpu_order_make(&o, T, B, run->lengths, bf, (int *)(base + at_perm), (int *)(base + at_act),
+                   (size_t *)(base + at_off));
+    const float *in = run->x;
+    if (!identity) {
+        cpu_gather_input(&o, bf, run->x, X, (float *)(base + at_xin));
+        in = (float *)(base + at_xin);
+    }
+    float *bufs[2] = {(float *)(base + at_buf0), (float *)(base + at_buf1)};
+    pass p = {.m = m, .o = &o, .steps_per_chunk = (int)steps, .has_h0 = run->h0 != NULL,
+              .gx = (float *)(base + at_gx), .gh = (float *)(base + at_gh),
+              .h = (float *)(base + at_h), .c = (float *)(base + at_c)};
+    for (int l = 0; l < L; l++) {
+        p.in = in;
+        p.out = l == L - 1 && identity ? run->y : bufs[l % 2];
+        for (int dir = 0; dir < D; dir++) {
+            p.dir = dir;
+            p.cl = &cm->layers[l * D + dir];
+            run_direction(&p, run, l * D + dir);
+        }
+        in = p.out;
+    }
+    if (!identity)
+        cpu_scatter_output(&o, bf, in, (int)DH, run->y);
+    return RNNSCAN_OK;
+}
