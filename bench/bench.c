@@ -1,0 +1,166 @@
+/* `rnnscan bench`: every case on every backend, one context per backend for
+ * the whole run (so the OpenCL program is built once, shown apart), the
+ * reference first so that every other backend is checked against it. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+/* Opens every backend asked for; one that cannot open is kept as n/a with
+ * its reason.  Returns 0 only for an error the user must fix (a --device
+ * that matches nothing). */
+static int open_backends(const bench_options *o, bench_backend *be)
+{
+    for (int i = 0; i < o->n_backends; i++) {
+        memset(&be[i], 0, sizeof be[i]);
+        be[i].id = o->backends[i];
+        rnnscan_context_options opts = {o->backends[i], o->device};
+        rnnscan_status st = rnnscan_context_create(&opts, &be[i].ctx);
+        if (st != RNNSCAN_OK) {
+            be[i].ctx = NULL;
+            snprintf(be[i].reason, sizeof be[i].reason, "%s: %s", rnnscan_status_name(st),
+                     rnnscan_last_error());
+            if (st == RNNSCAN_DEVICE_NOT_FOUND && o->device) {
+                fprintf(stderr, "rnnscan bench: --device '%s': %s\n", o->device,
+                        rnnscan_last_error());
+                for (int k = 0; k < i; k++)
+                    rnnscan_context_free(be[k].ctx);
+                return 0;
+            }
+            continue;
+        }
+        snprintf(be[i].device, sizeof be[i].device, "%s", rnnscan_context_device_name(be[i].ctx));
+        be[i].build_ms = rnnscan_context_build_ms(be[i].ctx);
+    }
+    for (int i = 0; i < o->n_backends; i++) /* after all opened: a bad --device prints one line */
+        if (!be[i].ctx)
+            fprintf(stderr, "rnnscan bench: backend %s is n/a: %s\n", rnnscan_backend_name(be[i].id),
+                    be[i].reason);
+        else if (be[i].id == RNNSCAN_BACKEND_OPENCL)
+            fprintf(stderr, "rnnscan bench: backend %s on %s (program build %.1f ms, once)\n",
+                    rnnscan_backend_name(be[i].id), be[i].device, be[i].build_ms);
+        else
+            fprintf(stderr, "rnnscan bench: backend %s on %s\n", rnnscan_backend_name(be[i].id),
+                    be[i].device);
+    return 1;
+}
+
+/* The reference first: the others are compared with its outputs. */
+static void reference_first(bench_options *o)
+{
+    for (int i = 1; i < o->n_backends; i++)
+        if (o->backends[i] == RNNSCAN_BACKEND_REFERENCE) {
+            memmove(&o->backends[1], &o->backends[0], (size_t)i * sizeof o->backends[0]);
+            o->backends[0] = RNNSCAN_BACKEND_REFERENCE;
+        }
+}
+
+/* speedup = base median / this median; the base is the reference when it
+ * ran, else the first backend that ran. */
+static void set_speedups(bench_result *row, int n)
+{
+    int base = -1;
+    for (int i = 0; i < n && base < 0; i++)
+        if (row[i].outcome == BENCH_RAN)
+            base = i;
+    for (int i = 0; base >= 0 && i < n; i++)
+        if (row[i].outcome == BENCH_RAN) {
+            row[i].speedup = row[base].median_ms / row[i].median_ms;
+            row[i].speedup_base = row[base].backend_index;
+        }
+}
+
+static void progress(const bench_options *o, const bench_case *c, const bench_backend *be,
+                     const bench_result *r, int done, int total)
+{
+    char label[96];
+    bench_case_label(c, label, sizeof label);
+    fprintf(stderr, "[%d/%d] %-24s %-9s ", done, total, label, rnnscan_backend_name(be->id));
+    if (r->outcome == BENCH_RAN)
+        fprintf(stderr, "median %.3f ms (%d runs), %.2f GFLOP/s\n", r->median_ms, o->runs,
+                r->gflops);
+    else
+        fprintf(stderr, "%s: %s\n", r->outcome == BENCH_FAILED ? "FAILED" : "n/a", r->note);
+}
+
+/* Runs case ci on every backend into row[0..n_backends). */
+static void run_case(const bench_options *o, int ci, const bench_backend *be, bench_result *row,
+                     int *done, int total)
+{
+    const bench_case *c = &o->cases[ci];
+    bench_inputs in;
+    bench_outputs ref = {0}, work = {0};
+    int have_ref = be[0].id == RNNSCAN_BACKEND_REFERENCE && be[0].ctx;
+    int ok = bench_inputs_make(&in, o, c, 1000u + (unsigned)ci) &&
+             (!have_ref || bench_outputs_alloc(&ref, o, c)) && bench_outputs_alloc(&work, o, c);
+    int ref_ran = 0;
+    for (int bi = 0; bi < o->n_backends; bi++) {
+        bench_result *r = &row[bi];
+        r->case_index = ci;
+        r->backend_index = bi;
+        if (!ok) {
+            memset(r, 0, sizeof *r);
+            r->case_index = ci, r->backend_index = bi, r->speedup_base = -1;
+            r->outcome = BENCH_FAILED;
+            snprintf(r->note, sizeof r->note, "out of host memory for the inputs or outputs");
+        } else {
+            int is_ref = be[bi].id == RNNSCAN_BACKEND_REFERENCE;
+            bench_measure(o, c, &in, &be[bi], is_ref ? &ref : &work, ref_ran ? &ref : NULL, r);
+            if (is_ref && r->outcome == BENCH_RAN)
+                ref_ran = 1;
+        }
+        progress(o, c, &be[bi], r, ++*done, total);
+    }
+    set_speedups(row, o->n_backends);
+    bench_inputs_free(&in, o); /* safe after a failed make: it leaves `in` zeroed */
+    bench_outputs_free(&ref);
+    bench_outputs_free(&work);
+}
+
+int cli_bench(int argc, char **argv)
+{
+    bench_options o;
+    int parsed = bench_parse_options(argc, argv, &o);
+    if (parsed <= 0)
+        return parsed == 0 ? 0 : 2;
+    if (o.list_only) {
+        for (int i = 0; i < o.n_cases; i++) {
+            char label[96];
+            bench_case_label(&o.cases[i], label, sizeof label);
+            printf("%s\n", label);
+        }
+        return 0;
+    }
+    reference_first(&o);
+    bench_backend be[BENCH_MAX_BACKENDS];
+    bench_result *results = calloc((size_t)o.n_cases * o.n_backends, sizeof *results);
+    if (!results) {
+        fprintf(stderr, "rnnscan bench: out of memory\n");
+        return 1;
+    }
+    if (!open_backends(&o, be)) {
+        free(results);
+        return 2;
+    }
+    int status = 0, done = 0, total = o.n_cases * o.n_backends;
+    for (int ci = 0; ci < o.n_cases; ci++)
+        run_case(&o, ci, be, &results[ci * o.n_backends], &done, total);
+    bench_report(stdout, &o, be, results, total);
+    for (int i = 0; i < total; i++) {
+        const bench_result *r = &results[i];
+        if (r->outcome == BENCH_FAILED)
+            status = 1;
+        if (r->compared && isnan(r->max_abs_diff)) {
+            char label[96];
+            bench_case_label(&o.cases[r->case_index], label, sizeof label);
+            fprintf(stderr, "rnnscan bench: WARNING: %s on %s wrote NaN (or left outputs unwritten)\n",
+                    label, rnnscan_backend_name(be[r->backend_index].id));
+        }
+    }
+    for (int i = 0; i < o.n_backends; i++)
+        rnnscan_context_free(be[i].ctx);
+    free(results);
+    return status;
+}
