@@ -4,5 +4,6 @@
 
 int cli_demo(int argc, char **argv);
 int cli_devices(int argc, char **argv);
+int cli_run(int argc, char **argv);
 
 #endif
