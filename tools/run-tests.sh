@@ -33,7 +33,8 @@ echo "== AddressSanitizer + UndefinedBehaviorSanitizer (device-free suites)"
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 asan_suites=(--suite host --suite io)
 grep -q "test_cpu_vs_reference" build-asan/build.ninja && asan_suites+=(--suite cpu)
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan "${asan_suites[@]}" --print-errorlogs
 
 echo "== fuzzers (libFuzzer + ASan + UBSan), ${RNNSCAN_FUZZ_SECONDS:-60} s each"
