@@ -26,7 +26,6 @@ typedef struct bench_options {
     int n_cases;
     rnnscan_backend backends[BENCH_MAX_BACKENDS];
     int n_backends;
-    int backends_given;     /* --backends named them: a missing one is still listed as n/a */
     rnnscan_schedule schedule;
     int runs, warmup;
     const char *device;     /* --device, NULL: RNNSCAN_DEVICE or the default */

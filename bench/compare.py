@@ -25,62 +25,13 @@ import time
 
 import numpy as np
 
+from notebook import scan_LSTM, scan_V_RNN  # bench/notebook.py, beside this file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
-
-
-# ---- the notebook ---------------------------------------------------------
-# Transcribed from the project's own seed, /work/shared/seed/rnn-a-pie.txt
-# (the notebook "RNN a pie"): forward_V_RNN, forward_LSTM, scan_V_RNN,
-# scan_LSTM exactly as written there (comments translated).  The notebook has
-# no GRU.
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
-
-
-def forward_V_RNN(inputs, weights):
-    x_t, h_t_prev = inputs
-    w_hh, w_xh, b_h = weights
-    z_t = np.dot(w_xh, x_t) + np.dot(w_hh, h_t_prev) + b_h
-    h_t = np.tanh(z_t)
-    return h_t
-
-
-def forward_LSTM(inputs, weights):
-    x_t, h_t_prev, C_t_prev = inputs
-    Ui, Wi, Uf, Wf, Uo, Wo, U, W = weights
-    i = sigmoid(np.dot(Ui, x_t) + np.dot(Wi, h_t_prev))
-    f = sigmoid(np.dot(Uf, x_t) + np.dot(Wf, h_t_prev))
-    o = sigmoid(np.dot(Uo, x_t) + np.dot(Wo, h_t_prev))
-    C_t_short = np.tanh(np.dot(U, x_t) + np.dot(W, h_t_prev))
-    C_t = f * C_t_prev + i * C_t_short
-    h_t = o * np.tanh(C_t)
-    return h_t, C_t
-
-
-def scan_V_RNN(elems, weights, h_0=None):
-    h_t = h_0
-    h = []
-    for x in elems:
-        h_t = forward_V_RNN([x, h_t], weights)
-        h.append(h_t)
-    return h, h_t
-
-
-def scan_LSTM(elems, weights, h_0=None, C_0=None):
-    h_t = h_0
-    C_t = C_0
-    h = []
-    for x in elems:
-        h_t, C_t = forward_LSTM([x, h_t, C_t], weights)
-        h.append(h_t)
-    return h, (h_t, C_t)
 
 
 # ---- cases and timing -----------------------------------------------------
@@ -91,10 +42,6 @@ class Case:
         cell, *dims = spec.split(":")
         self.spec, self.cell = spec, cell
         self.T, self.B, self.X, self.H = map(int, dims)
-
-    @property
-    def flops(self):
-        return 2.0 * self.T * self.B * GATES[self.cell] * self.H * (self.X + self.H)
 
 
 class Timing:
@@ -198,13 +145,16 @@ def notebook_runs(case, module, x, args):
         scan(seqs[0] if copies > 1 else cols, 1 if copies > 1 else B, prefix)
         seconds = (time.perf_counter() - t0) * (case.T / prefix) * copies
         if 4 * seconds > args.loop_budget:  # the warm-up and 3 runs would not fit
-            out.append(Timing(note=f"skipped: about {seconds:.0f} s per run, > --loop-budget/4"))
+            out.append(Timing(note=f"skipped: about {seconds:.2g} s per run (estimated from "
+                                   f"{prefix} steps), > --loop-budget/4"))
             continue
         log(f"  notebook {name} loop ...")
         out.append(time_it(fn, args.runs, 1, args.loop_budget))
+    if not out[1].ok:  # the columns loop was too slow to run once more
+        return out[0], out[1], None
     with torch.inference_mode():
-        y = module(x)[1]
-        h_n = (y[0] if case.cell == "lstm" else y)[0].double().numpy().T  # [H][B]
+        state = module(x)[1]
+        h_n = (state[0] if case.cell == "lstm" else state)[0].double().numpy().T  # [H][B]
     diff = float(np.max(np.abs(scan(cols, B) - h_n)))
     return out[0], out[1], diff
 
@@ -232,42 +182,31 @@ def build_onednn(tmp):
     return exe, None
 
 
-def onednn_runs(cases, args, tmp):
-    exe, why = build_onednn(tmp)
-    if not exe:
-        log(f"oneDNN: n/a: {why}")
-        return {c.spec: Timing(note=why) for c in cases}
-    log("oneDNN: running bench/onednn_rnn.c ...")
+def onednn_run(exe, case, args):
+    """oneDNN on one case, in its own process (one failure costs one case)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    out = {}
-    for c in cases:  # one process per case, so one failure costs one case
-        r = subprocess.run([exe, "--runs", str(args.runs), "--warmup", "1", c.spec],
-                           capture_output=True, text=True, env=env)
-        if r.returncode != 0 or not r.stdout.strip():
-            out[c.spec] = Timing(note="onednn_rnn failed: " + r.stderr.strip()[-200:])
-            continue
-        med, lo, hi = map(float, r.stdout.split()[1:4])
-        out[c.spec] = Timing(med, lo, hi, args.runs)
-    return out
+    r = subprocess.run([exe, "--runs", str(args.runs), "--warmup", "1", case.spec],
+                       capture_output=True, text=True, env=env)
+    if r.returncode != 0 or not r.stdout.strip():
+        return Timing(note="onednn_rnn failed: " + r.stderr.strip()[-200:])
+    med, lo, hi = map(float, r.stdout.split()[1:4])
+    return Timing(med, lo, hi, args.runs)
 
 
-def rnnscan_runs(cases, args):
-    """{backend: {spec: Timing}} from `rnnscan bench --csv`, in one call."""
-    cmd = [args.rnnscan, "bench", "--csv", "--runs", str(max(args.runs, 5)),
-           "--cases", ",".join(c.spec for c in cases)]
-    log("rnnscan: " + " ".join(cmd))
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # progress stays on stderr
+def rnnscan_run(case, args):
+    """{backend: Timing} for one case from `rnnscan bench --csv`."""
+    cmd = [args.rnnscan, "bench", "--csv", "--runs", str(max(args.runs, 5)), "--cases", case.spec]
+    log("  " + " ".join(cmd))
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode not in (0, 1) or not r.stdout:
-        sys.exit(f"compare.py: `{' '.join(cmd)}` failed (exit {r.returncode})")
+        sys.exit(f"compare.py: `{' '.join(cmd)}` failed (exit {r.returncode}): {r.stderr.strip()}")
     out = {}
     for row in csv.DictReader(io.StringIO(r.stdout)):
-        spec = f"{row['cell']}:{row['T']}:{row['B']}:{row['X']}:{row['H']}"
-        t = out.setdefault(row["backend"], {})
         if row["status"] == "ran":
-            t[spec] = Timing(float(row["median_ms"]), float(row["min_ms"]), float(row["max_ms"]),
-                             int(row["runs"]))
+            out[row["backend"]] = Timing(float(row["median_ms"]), float(row["min_ms"]),
+                                         float(row["max_ms"]), int(row["runs"]))
         else:
-            t[spec] = Timing(note=row["status"] + ": " + row["note"])
+            out[row["backend"]] = Timing(note=row["note"] or row["status"])
     return out
 
 
@@ -346,7 +285,8 @@ def plot(path, cases, tools):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", help="as `rnnscan bench --cases` (default: notebook,batched)")
-    p.add_argument("--runs", type=int, default=7, help="timed runs per tool and case (default 7)")
+    p.add_argument("--runs", type=int, default=7,
+                   help="timed runs per tool and case (default 7; rnnscan bench takes at least 5)")
     p.add_argument("--quick", action="store_true",
                    help="the quick set (unless --cases) and 5 runs")
     p.add_argument("--plot", help="write a PNG of the times here")
@@ -379,25 +319,32 @@ def main():
     if torch:
         torch.set_num_threads(args.threads)
         torch.manual_seed(0)
-    tools = {n: {} for n in ("notebook/seq", "notebook/columns", "pytorch")}
+    tools = {n: {} for n in ("notebook/seq", "notebook/columns", "pytorch", "onednn")}
     diffs = {}
+    tmp = tempfile.TemporaryDirectory()
+    onednn, onednn_why = build_onednn(tmp.name)
+    if not onednn:
+        log(f"oneDNN: n/a: {onednn_why}")
+    # Every tool on one case before the next case: on a shared machine the load
+    # drifts, and the ratios within a case are what this table is for.
     for c in cases:
         log(f"case {c.spec}")
-        if not torch:
+        if torch:
+            module = torch_module(c).eval()
+            x = torch.randn(c.T, c.B, c.X)
+            seq, cols, diffs[c.spec] = notebook_runs(c, module, x, args)
+            tools["notebook/seq"][c.spec], tools["notebook/columns"][c.spec] = seq, cols
+            log("  pytorch ...")
+            tools["pytorch"][c.spec] = torch_run(c, module, x, args)
+        else:
             na = Timing(note="torch not importable (apt-get install python3-torch)")
-            for n in tools:
+            for n in ("notebook/seq", "notebook/columns", "pytorch"):
                 tools[n][c.spec] = na
-            continue
-        module = torch_module(c).eval()
-        x = torch.randn(c.T, c.B, c.X)
-        seq, cols, diffs[c.spec] = notebook_runs(c, module, x, args)
-        tools["notebook/seq"][c.spec], tools["notebook/columns"][c.spec] = seq, cols
-        log("  pytorch ...")
-        tools["pytorch"][c.spec] = torch_run(c, module, x, args)
-    with tempfile.TemporaryDirectory() as tmp:
-        tools["onednn"] = onednn_runs(cases, args, tmp)
-    for backend, times in rnnscan_runs(cases, args).items():
-        tools["rnnscan/" + backend] = times
+        log("  onednn ...")
+        tools["onednn"][c.spec] = onednn_run(onednn, c, args) if onednn else Timing(note=onednn_why)
+        for backend, t in rnnscan_run(c, args).items():
+            tools.setdefault("rnnscan/" + backend, {})[c.spec] = t
+    tmp.cleanup()
     best = {}
     for c in cases:
         ran = [(n, t[c.spec].median) for n, t in tools.items()

@@ -9,7 +9,7 @@
 #      has them already; registers the driver's libnvidia-opencl.so.1 through
 #      OCL_ICD_VENDORS (a temporary directory with an nvidia.icd file);
 #   2. builds rnnscan in build-gpu/ with meson + ninja, or, without meson,
-#      with cc directly (see build_with_cc below for what that needs);
+#      in build-gpu-cc/ with cc directly (see build_with_cc for what it needs);
 #   3. runs the OpenCL test suite (meson test --suite opencl) where Criterion
 #      was found, and always a short OpenCL-vs-reference sweep through
 #      `rnnscan bench` (odd shapes, layers, directions, lengths);
@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES=${2:?--cases needs a value}; shift 2 ;;
     --runs) RUNS=${2:?--runs needs a value}; shift 2 ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '3,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu-check: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -61,7 +61,12 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/rnnscan-gpu.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ORIG_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
-BUILD=$REPO/build-gpu
+# meson builds in build-gpu/, cc in build-gpu-cc/: never a mix of the two
+if [ -z "${GPU_CHECK_FORCE_CC:-}" ] && command -v meson >/dev/null && command -v ninja >/dev/null; then
+  BUILD=$REPO/build-gpu; BUILD_TOOL=meson
+else
+  BUILD=$REPO/build-gpu-cc; BUILD_TOOL=cc
+fi
 SUMMARY=()
 FAILED=0
 
@@ -70,9 +75,16 @@ record() { # record STEP STATUS
   SUMMARY+=("$(printf '%-32s %s' "$1" "$2")")
   case "$2" in ok*|skipped*) ;; *) FAILED=1 ;; esac
 }
+# Seconds a step may take: its own limit, or what is left before the deadline
+# (the outer timeout is 590 s; 20 s stay for the summary).
+DEADLINE=570
+# step_limit MAX [RESERVE]: RESERVE seconds are kept for the steps after it.
+step_limit() { local left=$((DEADLINE - ${2:-0} - SECONDS)); echo $(($1 < left ? $1 : left)); }
+
 # run_step NAME SECONDS CMD...: runs CMD under timeout, logs to $OUT/NAME.log
 run_step() {
-  local name=$1 secs=$2; shift 2
+  local name=$1 secs; secs=$(step_limit "$2"); shift 2
+  if [ "$secs" -lt 5 ]; then record "$name" "NOT RUN (out of time)"; return 1; fi
   say "$name (at most ${secs} s)"
   timeout -k 5 "$secs" "$@" 2>&1 | tee "$OUT/$name.log"
   local rc=${PIPESTATUS[0]}
@@ -99,7 +111,7 @@ setup_debs() {
     return 0
   fi
   if [ ${#debs[@]} -eq 0 ]; then
-    echo "no OpenCL ICD loader here and no .deb files in $HERE or $HERE/gpu-debs"
+    echo "an ICD loader is needed and there are no .deb files in $HERE or $HERE/gpu-debs"
     echo "(run bench/fetch-gpu-debs.sh on a machine with network and copy bench/gpu-debs/ here)"
     return 1
   fi
@@ -190,7 +202,7 @@ build_with_cc() {
 }
 
 build() {
-  if [ -z "${GPU_CHECK_FORCE_CC:-}" ] && command -v meson >/dev/null && command -v ninja >/dev/null; then
+  if [ "$BUILD_TOOL" = meson ]; then
     echo "building with meson + ninja in $BUILD"
     build_with_meson
   else
@@ -201,7 +213,7 @@ build() {
 
 # ---- 3. tests -------------------------------------------------------------------
 has_opencl_tests() {
-  command -v meson >/dev/null && [ -f "$BUILD/build.ninja" ] &&
+  [ "$BUILD_TOOL" = meson ] && [ -f "$BUILD/build.ninja" ] &&
     meson introspect "$BUILD" --tests 2>/dev/null | grep -q ':opencl"'
 }
 
@@ -245,7 +257,7 @@ echo "$(nproc) CPUs; $(date -u '+%Y-%m-%d %H:%M UTC'); load $(cut -d' ' -f1-3 /p
 in_shell loader-and-headers setup_debs
 in_shell nvidia-icd register_nvidia_icd
 
-export REPO BUILD GPU_CHECK_FORCE_CC=${GPU_CHECK_FORCE_CC:-}
+export REPO BUILD BUILD_TOOL
 export -f build build_with_meson build_with_cc
 if run_step build 300 bash -c build; then
   echo "rnnscan loads: $(ldd "$BUILD/rnnscan" | grep -i 'libOpenCL')"
@@ -263,15 +275,26 @@ if run_step build 300 bash -c build; then
   export DEVICE BUILD OUT
   export -f sweep
   run_step opencl-vs-reference-sweep 60 bash -c sweep
-  say "bench (stderr: progress; CSV in $OUT/bench.csv)"
-  timeout -k 5 200 "$BUILD/rnnscan" bench --cases "$CASES" --runs "$RUNS" --device "$DEVICE" \
-    --csv > "$OUT/bench.csv" 2> >(tee "$OUT/bench.log" >&2)
-  rc=$?
-  case $rc in
-    0) record bench ok ;;
-    124|137) record bench "TIMEOUT after 200 s (partial: no table)" ;;
-    *) record bench "FAILED (exit $rc)" ;;
-  esac
+  # One call per item of --cases, so that a timeout loses one set, not all;
+  # the CSV rows are gathered into one file.
+  : > "$OUT/bench.csv"
+  IFS=, read -ra items <<<"$CASES"
+  for item in "${items[@]}"; do
+    secs=$(step_limit 240 90) # 90 s stay for PyTorch's table
+    if [ "$secs" -lt 5 ]; then record "bench $item" "NOT RUN (out of time)"; continue; fi
+    say "bench $item (at most $secs s; progress on stderr, CSV in $OUT/bench.csv)"
+    timeout -k 5 "$secs" "$BUILD/rnnscan" bench --cases "$item" --runs "$RUNS" --device "$DEVICE" \
+      --csv > "$OUT/bench-part.csv" 2> >(tee -a "$OUT/bench.log" >&2)
+    rc=$?
+    if [ -s "$OUT/bench.csv" ]; then tail -n +2 "$OUT/bench-part.csv" >> "$OUT/bench.csv"
+    else cat "$OUT/bench-part.csv" > "$OUT/bench.csv"; fi
+    case $rc in
+      0) record "bench $item" ok ;;
+      124|137) record "bench $item" "TIMEOUT after $secs s (no rows for it)" ;;
+      *) record "bench $item" "FAILED (exit $rc)" ;;
+    esac
+  done
+  rm -f "$OUT/bench-part.csv"
   # PyTorch runs without the unpacked libraries in its path.
   LD_LIBRARY_PATH=$ORIG_LD_LIBRARY_PATH run_step table 150 \
     "${GPU_CHECK_PYTHON:-python3}" "$HERE/gpu_table.py" --csv "$OUT/bench.csv" --runs "$RUNS"

@@ -36,7 +36,7 @@ static double now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -51,7 +51,7 @@ static void fill_uniform(float *p, size_t n, float lo, float hi)
 {
     for (size_t i = 0; i < n; i++) {
         lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
-        p[i] = lo + (hi - lo) * (float)((lcg >> 40) * 0x1.0p-24);
+        p[i] = lo + (hi - lo) * (float)(lcg >> 40) * 0x1.0p-24f;
     }
 }
 

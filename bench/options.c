@@ -78,7 +78,6 @@ static int parse_backends(const char *list, bench_options *o)
     }
     if (o->n_backends == 0)
         return bad("--backends: empty list");
-    o->backends_given = 1;
     return 1;
 }
 
