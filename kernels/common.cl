@@ -18,7 +18,7 @@
 #define RNNSCAN_TILE_ROWS 6
 #endif
 #ifndef RNNSCAN_STEP_ROWS
-#define RNNSCAN_STEP_ROWS 2
+#define RNNSCAN_STEP_ROWS 3
 #endif
 
 #if RNNSCAN_TILE_ROWS == 1
@@ -39,10 +39,12 @@
 #define STEP_EACH(X) X(0)
 #elif RNNSCAN_STEP_ROWS == 2
 #define STEP_EACH(X) X(0) X(1)
+#elif RNNSCAN_STEP_ROWS == 3
+#define STEP_EACH(X) X(0) X(1) X(2)
 #elif RNNSCAN_STEP_ROWS == 4
 #define STEP_EACH(X) X(0) X(1) X(2) X(3)
 #else
-#error "RNNSCAN_STEP_ROWS must be 1, 2 or 4"
+#error "RNNSCAN_STEP_ROWS must be 1, 2, 3 or 4"
 #endif
 
 inline float rnnscan_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }
