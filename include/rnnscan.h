@@ -91,7 +91,7 @@ rnnscan_status rnnscan_cell_parse(const char *name, rnnscan_cell *cell);
 
 typedef enum rnnscan_backend {
     RNNSCAN_BACKEND_REFERENCE = 0, /* plain C, double accumulation: the oracle          */
-    RNNSCAN_BACKEND_CPU = 1,       /* optimised CPU backend (not built yet)            */
+    RNNSCAN_BACKEND_CPU = 1,       /* optimised CPU backend (OpenBLAS + vector loops)  */
     RNNSCAN_BACKEND_OPENCL = 2     /* OpenCL kernels, host-driven time loop            */
 } rnnscan_backend;
 

@@ -1,7 +1,7 @@
 /* The backend under test (BACKEND, set by meson: opencl or cpu) against the
  * reference, on random non-saturating data, over shapes that break tiling:
- * 1, primes, the step work-group size (64) +- 1, H >= 1000, B >= 300.
- * With BACKEND_HAS_FEATURES (set by meson for backends that run them), also
+ * 1, primes, the step work-group size (64) +- 1, H >= 1000, B >= 300; and
+ * rnnscan_model_step in place.  With BACKEND_HAS_FEATURES (set by meson for backends that run them), also
  * every combination of stacked layers, bidirectional, per-sequence lengths
  * and batch_first, and one model reused over runs of different sizes.
  *
@@ -11,6 +11,7 @@
 #include <criterion/parameterized.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "device.h"
 #include "harness.h"
@@ -123,15 +124,49 @@ Test(sweep, comparison_catches_a_wrong_element)
     cr_expect(isinf(worst_ratio(got, want, 3, ATOL, RTOL, &at)));
 }
 
+/* rnnscan_model_step in place (h_next = h_prev, c_next = c_prev), as the
+ * header allows, chained over a few steps: the same as the reference. */
+Test(sweep, step_in_place, .init = open_both, .fini = close_both)
+{
+    for (int cell = 0; cell < 4; cell++) {
+        test_case tc = {.cell = (rnnscan_cell)cell, .T = 1, .B = 5, .X = 7, .H = 19, .bias = 1,
+                        .state = 1};
+        problem p;
+        cr_assert(problem_make(&p, &tc, 77), "out of memory");
+        const int lstm = cell == RNNSCAN_CELL_LSTM, n = tc.B * tc.H;
+        float h[2][5 * 19], c[2][5 * 19];
+        rnnscan_model *m[2];
+        rnnscan_context *ctxs[2] = {ctx, ref};
+        for (int k = 0; k < 2; k++) {
+            cr_assert_eq(rnnscan_model_create(ctxs[k], &p.desc, p.views, &m[k]), RNNSCAN_OK,
+                         "%s", rnnscan_last_error());
+            memcpy(h[k], p.h0, sizeof h[k]);
+            if (lstm)
+                memcpy(c[k], p.c0, sizeof c[k]);
+            for (int step = 0; step < 3; step++)
+                cr_assert_eq(rnnscan_model_step(m[k], tc.B, p.x, h[k], lstm ? c[k] : NULL, h[k],
+                                                lstm ? c[k] : NULL),
+                             RNNSCAN_OK, "%s", rnnscan_last_error());
+            rnnscan_model_free(m[k]);
+        }
+        compare("h (step in place)", h[0], h[1], (size_t)n, &tc);
+        if (lstm)
+            compare("c (step in place)", c[0], c[1], (size_t)n, &tc);
+        problem_free(&p);
+    }
+}
+
 #ifdef BACKEND_HAS_FEATURES
 /* Shapes for the feature sweep: 1, H = 1, primes, B >= 300 (with lengths:
  * a long tail of ending sequences), B = 1, sizes around the vector width (8)
- * and the kernels' panel width (16). */
+ * and the kernels' panel width (16), and one with products large enough that
+ * a backend hands them to a BLAS library. */
 ParameterizedTestParameters(features, all_cells)
 {
     static shape shapes[] = {
         {1, 1, 1, 1},  {7, 3, 5, 11},  {9, 2, 13, 1},  {5, 307, 17, 7}, {13, 5, 3, 31},
         {11, 1, 29, 17}, {6, 37, 19, 23}, {3, 2, 65, 64}, {4, 9, 8, 16},  {8, 4, 33, 130},
+        {3, 64, 65, 257}, /* large enough for the cpu backend's OpenBLAS sgemm path */
     };
     return cr_make_param_array(shape, shapes, sizeof shapes / sizeof shapes[0]);
 }
@@ -149,9 +184,12 @@ ParameterizedTest(shape *s, features, all_cells, .init = open_both, .fini = clos
                 for (int lengths = 0; lengths < 2; lengths++)
                     for (int batch_first = 0; batch_first < 2; batch_first++)
                         for (int state = 0; state < 2; state++, index++) {
-                            test_case tc = {(rnnscan_cell)cell, s->T, s->B, s->X, s->H,
-                                            index % 3 != 0, state, layers, bidir,
-                                            batch_first, lengths};
+                            test_case tc = {.cell = (rnnscan_cell)cell, .T = s->T,
+                                            .B = s->B, .X = s->X, .H = s->H,
+                                            .bias = index % 3 != 0, .state = state,
+                                            .layers = layers, .bidir = bidir,
+                                            .batch_first = batch_first,
+                                            .lengths = lengths};
                             check_case(&tc, 7000u + index);
                         }
 }
@@ -170,15 +208,18 @@ static rnnscan_status run_on(rnnscan_model *model, const problem *p, outputs *o)
 }
 
 /* One model, many runs: sizes grow and shrink, lengths come and go, so any
- * state the backend keeps between calls (scratch, orders) must be redone. */
+ * state the backend keeps between calls (scratch, orders) must be redone.
+ * `cap`: every length below T, so the last steps have no sequence at all. */
 Test(features, one_model_many_runs, .init = open_both, .fini = close_both, .timeout = 300)
 {
     static const struct {
-        int T, B, lengths, state;
-    } runs[] = {{3, 2, 0, 0}, {9, 40, 1, 1}, {2, 1, 0, 1}, {17, 301, 1, 0}, {5, 7, 0, 0},
-                {17, 301, 0, 1}, {1, 3, 1, 1}};
+        int T, B, lengths, state, cap;
+    } runs[] = {{3, 2, 0, 0, 0},     {9, 40, 1, 1, 0},    {2, 1, 0, 1, 0}, {17, 301, 1, 0, 0},
+                {5, 7, 0, 0, 0},     {17, 301, 0, 1, 0},  {1, 3, 1, 1, 0}, {6, 5, 1, 0, 1},
+                {8, 1, 1, 1, 1}};
     for (int cell = 0; cell < 4; cell++) {
-        test_case base = {(rnnscan_cell)cell, 1, 1, 6, 10, 1, 0, 2, 1, 1, 0};
+        test_case base = {.cell = (rnnscan_cell)cell, .T = 1, .B = 1, .X = 6, .H = 10,
+                          .bias = 1, .layers = 2, .bidir = 1, .batch_first = 1};
         problem first;
         cr_assert(problem_make(&first, &base, 31), "out of memory");
         rnnscan_model *model = NULL;
@@ -191,6 +232,8 @@ Test(features, one_model_many_runs, .init = open_both, .fini = close_both, .time
             problem p; /* same seed and model shape: the same weights as `first` */
             outputs got, want;
             cr_assert(problem_make(&p, &tc, 31), "out of memory");
+            for (int b = 0; runs[i].cap && b < tc.B; b++)
+                p.lengths[b] = p.lengths[b] < tc.T - 1 ? p.lengths[b] : tc.T - 1;
             cr_assert(outputs_alloc(&got, &p) && outputs_alloc(&want, &p), "out of memory");
             cr_assert_eq(problem_run(ref, &p, &want), RNNSCAN_OK, "%s", rnnscan_last_error());
             cr_assert_eq(run_on(model, &p, &got), RNNSCAN_OK, "%s", rnnscan_last_error());

@@ -2,7 +2,9 @@
  *
  * cpu_model.c   weights packed once per model, cached scratch, the ops table
  * cpu_order.c   per-call sequence order (sorted by length) and packed layout
- * cpu_gemm.c    the products: OpenBLAS sgemm, or a small packed kernel
+ * cpu_gemm.c    the products: OpenBLAS sgemm / sgemv, or a small kernel on
+ *               weights packed once (the packed copies cost as much memory as
+ *               the weights themselves)
  * cpu_cells.c   fused activations + state updates (cpu_math.h: exp, tanh)
  * cpu_scan.c    the layer / direction / time loops
  *
@@ -32,8 +34,7 @@ typedef struct cpu_layer {
     int input;
     float *bias;       /* [G*H] b_ih + b_hh; GRU's n block holds b_in only */
     float *b_hn;       /* [H] GRU only, added inside r * (W_hn h + b_hn) */
-    cpu_packed hh;     /* W_hh^T for small active batches */
-    cpu_packed ih;     /* W_ih^T for small projections (data NULL when not worth it) */
+    cpu_packed hh, ih; /* W_hh^T and W_ih^T for the small kernel */
 } cpu_layer;
 
 typedef struct cpu_model {
@@ -68,19 +69,14 @@ void cpu_state_out(const cpu_order *o, const float *src, int H, float *dst);
 int cpu_pack(const float *w, int n, int k, cpu_packed *out);
 void cpu_packed_free(cpu_packed *p);
 
-/* C[m][0..n) (+)= A[m][0..k) . W[0..n)[0..k) for m < M, through the small
- * kernel on packed W^T.  accumulate = 0 overwrites C. */
+/* C[m][0..N) (+)= A[m][0..K) . W[0..N)[0..K) for m < M, W in PyTorch's
+ * layout and Wp its packed copy; accumulate = 0 overwrites C.  Picks
+ * OpenBLAS sgemm / sgemv or the small kernel by shape. */
+void cpu_product(int M, int N, int K, const float *A, size_t lda, const float *W,
+                 const cpu_packed *Wp, float *C, size_t ldc, int accumulate);
+/* The small kernel alone. */
 void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
                     int accumulate);
-/* The same product with W in PyTorch layout ([n][k]) through OpenBLAS. */
-void cpu_gemm_blas(int M, int N, int K, const float *A, size_t lda, const float *W, float *C,
-                   size_t ldc, int accumulate);
-/* Whether the small kernel beats OpenBLAS for the recurrent product of M
- * running sequences (N = G*H, K = H).  Projections use it whenever the model
- * packed W_ih for it (cpu_model.c: small weights, where sgemm's overhead
- * dominates at any row count). */
-#define CPU_SMALL_ROWS 16
-int cpu_small_recurrent(int M, int N, int K);
 /* Threads OpenBLAS uses. */
 int cpu_blas_threads(void);
 

@@ -17,12 +17,16 @@ CPU_INLINE void rnn_block(int relu, int w, int j, const float *g, const float *b
 CPU_INLINE void lstm_block(int H, int w, int j, const float *g, const float *bias, float *h,
                            float *c, float *out)
 {
-    v8f i = v_sigmoid(v_load_n(g + j, w) + v_load_n(bias + j, w));
-    v8f f = v_sigmoid(v_load_n(g + H + j, w) + v_load_n(bias + H + j, w));
-    v8f gg = v_tanh(v_load_n(g + 2 * H + j, w) + v_load_n(bias + 2 * H + j, w));
-    v8f o = v_sigmoid(v_load_n(g + 3 * H + j, w) + v_load_n(bias + 3 * H + j, w));
-    v8f cn = f * v_load_n(c + j, w) + i * gg;
-    v8f hn = o * v_tanh(cn);
+    /* i, f, o = 1 / d_i, 1 / d_f, 1 / d_o; tanh = num / den: three divisions
+     * instead of five (division is the slowest vector operation) */
+    v8f d_i = v_sigmoid_den(v_load_n(g + j, w) + v_load_n(bias + j, w));
+    v8f d_f = v_sigmoid_den(v_load_n(g + H + j, w) + v_load_n(bias + H + j, w));
+    v8f den_g, num_g = v_tanh_parts(v_load_n(g + 2 * H + j, w) + v_load_n(bias + 2 * H + j, w),
+                                    &den_g);
+    v8f d_o = v_sigmoid_den(v_load_n(g + 3 * H + j, w) + v_load_n(bias + 3 * H + j, w));
+    v8f cn = v_load_n(c + j, w) / d_f + num_g / (den_g * d_i);
+    v8f den_c, num_c = v_tanh_parts(cn, &den_c);
+    v8f hn = num_c / (den_c * d_o);
     v_store_n(c + j, cn, w);
     v_store_n(h + j, hn, w);
     v_store_n(out + j, hn, w);
@@ -31,12 +35,16 @@ CPU_INLINE void lstm_block(int H, int w, int j, const float *g, const float *bia
 CPU_INLINE void gru_block(int H, int w, int j, const float *g, const float *gh, const float *bias,
                           const float *b_hn, float *h, float *out)
 {
-    v8f r = v_sigmoid(v_load_n(g + j, w) + v_load_n(gh + j, w) + v_load_n(bias + j, w));
-    v8f z = v_sigmoid(v_load_n(g + H + j, w) + v_load_n(gh + H + j, w) +
-                      v_load_n(bias + H + j, w));
-    v8f n = v_tanh(v_load_n(g + 2 * H + j, w) + v_load_n(bias + 2 * H + j, w) +
-                   r * (v_load_n(gh + 2 * H + j, w) + v_load_n(b_hn + j, w)));
-    v8f hn = n + z * (v_load_n(h + j, w) - n); /* (1 - z) n + z h */
+    v8f d_r = v_sigmoid_den(v_load_n(g + j, w) + v_load_n(gh + j, w) + v_load_n(bias + j, w));
+    /* z = 1 / (1 + e_z) */
+    v8f e_z = v_exp(-(v_load_n(g + H + j, w) + v_load_n(gh + H + j, w) +
+                      v_load_n(bias + H + j, w)));
+    v8f den_n, num_n = v_tanh_parts(v_load_n(g + 2 * H + j, w) + v_load_n(bias + 2 * H + j, w) +
+                                        (v_load_n(gh + 2 * H + j, w) + v_load_n(b_hn + j, w)) / d_r,
+                                    &den_n);
+    /* (1 - z) n + z h = (e_z n + h) / (1 + e_z), n = num_n / den_n: one
+     * division (e_z <= e^88 and den_n <= 2 keep the terms finite) */
+    v8f hn = (e_z * num_n + v_load_n(h + j, w) * den_n) / (den_n * (1.0f + e_z));
     v_store_n(h + j, hn, w);
     v_store_n(out + j, hn, w);
 }

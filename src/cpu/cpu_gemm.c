@@ -1,8 +1,8 @@
 /* The products C (+)= A W^T, W in PyTorch's [n][k] layout: OpenBLAS sgemm
  * (threaded by OpenBLAS) for the large ones; for few rows (a mat-vec per step
- * when the batch is 1) or tiny weights, a register-tiled kernel on W^T packed
- * once per model, which has none of sgemm's per-call packing and threading
- * cost. */
+ * when the batch is 1) or small products, a register-tiled kernel on W^T
+ * packed once per model, which has none of sgemm's per-call packing and
+ * threading cost; OpenBLAS sgemv for one row against a large W. */
 #include <cblas.h>
 #include <stdlib.h>
 
@@ -80,46 +80,58 @@ CPU_INLINE void tile(int mr, int K, const float *A, size_t lda, const float *P, 
     }
 }
 
+/* Rows go in blocks of about 64 KB of A, kept in cache while every panel of
+ * W^T streams past them once: a large W is read once per block, not once per
+ * four rows. */
 CPU_TARGET_CLONES
 void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
                     int accumulate)
 {
     const int N = w->n, K = w->k;
-    for (int m = 0; m < M; m += 4) {
-        const int mr = M - m < 4 ? M - m : 4;
-        const float *a = A + (size_t)m * lda;
-        float *c = C + (size_t)m * ldc;
+    const int block = K >= 4096 ? 4 : 16384 / K / 4 * 4;
+    for (int m0 = 0; m0 < M; m0 += block) {
+        const int m1 = M - m0 < block ? M : m0 + block;
         for (int n = 0; n < N; n += CPU_PANEL) {
             const float *p = w->data + (size_t)(n / CPU_PANEL) * (size_t)K * CPU_PANEL;
             const int cols = N - n < CPU_PANEL ? N - n : CPU_PANEL;
-            switch (mr) {
-            case 4: tile(4, K, a, lda, p, c + n, ldc, cols, accumulate); break;
-            case 3: tile(3, K, a, lda, p, c + n, ldc, cols, accumulate); break;
-            case 2: tile(2, K, a, lda, p, c + n, ldc, cols, accumulate); break;
-            default: tile(1, K, a, lda, p, c + n, ldc, cols, accumulate); break;
+            for (int m = m0; m < m1; m += 4) {
+                const float *a = A + (size_t)m * lda;
+                float *c = C + (size_t)m * ldc + n;
+                switch (m1 - m < 4 ? m1 - m : 4) {
+                case 4: tile(4, K, a, lda, p, c, ldc, cols, accumulate); break;
+                case 3: tile(3, K, a, lda, p, c, ldc, cols, accumulate); break;
+                case 2: tile(2, K, a, lda, p, c, ldc, cols, accumulate); break;
+                default: tile(1, K, a, lda, p, c, ldc, cols, accumulate); break;
+                }
             }
         }
     }
 }
 
-void cpu_gemm_blas(int M, int N, int K, const float *A, size_t lda, const float *W, float *C,
-                   size_t ldc, int accumulate)
-{
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, (int)lda, W, K,
-                accumulate ? 1.0f : 0.0f, C, (int)ldc);
-}
+/* Measured on a 2-core Zen machine (OpenBLAS 0.3.21, 2 threads; the small
+ * kernel runs at about sgemm's one-core rate, 36 GFLOP/s, while its panels
+ * stay in cache):
+ * - below 16 rows, sgemm's per-call packing and thread hand-off cost more
+ *   than the product (8 x 1024 x 256: 19 vs 37 GFLOP/s); so they do for
+ *   products under about 2M multiply-adds at any shape, and for narrow ones
+ *   (N <= 128: 16384 x 64 x 128, 22 vs 30 GFLOP/s);
+ * - one row against a W of 2 MB or more is a memory-bound mat-vec, which
+ *   sgemv splits over both cores (2048 x 512: 113 vs 157 us). */
+#define CPU_SMALL_MIN_ROWS 16
+#define CPU_SMALL_MAX_MACS (1 << 21)
+#define CPU_GEMV_MIN_ELEMS (1 << 19)
 
-/* Measured on a 2-core Zen machine (OpenBLAS 0.3.21, 2 threads): sgemm
- * reaches its rate only from about 16 rows on; below, its per-call packing
- * and thread hand-off cost more than the product (at 8 rows x 1024 x 256 it
- * runs at a sixth of the small kernel's speed).  The small kernel, one
- * thread, runs at sgemm's one-core rate while its packed weights stay in
- * cache. */
-int cpu_small_recurrent(int M, int N, int K)
+void cpu_product(int M, int N, int K, const float *A, size_t lda, const float *W,
+                 const cpu_packed *Wp, float *C, size_t ldc, int accumulate)
 {
-    (void)N;
-    (void)K;
-    return M < CPU_SMALL_ROWS;
+    const float beta = accumulate ? 1.0f : 0.0f;
+    if (M == 1 && (double)N * K >= CPU_GEMV_MIN_ELEMS)
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, N, K, 1.0f, W, K, A, 1, beta, C, 1);
+    else if (M < CPU_SMALL_MIN_ROWS || N <= 128 || (double)M * N * K <= CPU_SMALL_MAX_MACS)
+        cpu_gemm_small(M, A, lda, Wp, C, ldc, accumulate);
+    else
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1.0f, A, (int)lda, W, K,
+                    beta, C, (int)ldc);
 }
 
 int cpu_blas_threads(void) { return openblas_get_num_threads(); }

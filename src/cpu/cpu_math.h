@@ -3,10 +3,10 @@
  * whichever clone of the calling function runs (cpu_cells.c, cpu_gemm.c).
  *
  * exp: x = n ln2 + r with n = round(x / ln2), |r| <= ln2 / 2, so
- * e^x = 2^n e^r; e^r by its Taylor series to r^7 (truncation below 6e-9
- * relative, evaluated by Estrin's scheme), 2^n built in the exponent bits.  Inputs are clamped to
+ * e^x = 2^n e^r; e^r - 1 by its Taylor series to r^7 (truncation below
+ * 6e-9 relative), 2^n built in the exponent bits.  Inputs are clamped to
  * [-87, 88], where 2^n stays a normal float: sigmoid and tanh saturate
- * correctly beyond.  About 2 ulp in all. */
+ * correctly beyond.  A few ulp in all. */
 #ifndef RNNSCAN_CPU_MATH_H
 #define RNNSCAN_CPU_MATH_H
 
@@ -64,13 +64,15 @@ CPU_INLINE void v_store_n(float *p, v8f v, int w)
 }
 /* m ? a : b per lane (m all ones or all zeros, as comparisons give) */
 CPU_INLINE v8f v_select(v8i m, v8f a, v8f b) { return (v8f)((m & (v8i)a) | (~m & (v8i)b)); }
-CPU_INLINE v8f v_min(v8f a, v8f b) { return v_select(a < b, a, b); }
-CPU_INLINE v8f v_max(v8f a, v8f b) { return v_select(a > b, a, b); }
+/* a NaN in a comes through (as in a NaN in, NaN out activation) */
+CPU_INLINE v8f v_min(v8f a, v8f b) { return v_select(a > b, b, a); }
+CPU_INLINE v8f v_max(v8f a, v8f b) { return v_select(a < b, b, a); }
 
-CPU_INLINE v8f v_exp(v8f x)
+/* x (already clamped to [-87, 88]) = n ln2 + r: returns 2^n and sets *q to
+ * e^r - 1. */
+CPU_INLINE v8f v_exp_parts(v8f x, v8f *q)
 {
     const v8f shifter = v_set1(12582912.0f); /* 1.5 * 2^23: adding it rounds to an integer */
-    x = v_min(v_max(x, v_set1(-87.0f)), v_set1(88.0f));
     v8f t = x * 1.44269504088896341f + shifter;
     v8f n = t - shifter;
     /* ln2 = 0.693359375 - 2.12194440054690583e-4; the first product is exact */
@@ -78,33 +80,44 @@ CPU_INLINE v8f v_exp(v8f x)
     /* Estrin's scheme: three dependent steps instead of Horner's seven, as
      * the time loop waits on this latency when the batch is small */
     v8f r2 = r * r, r4 = r2 * r2;
-    v8f lo = (1.0f + r) + r2 * (0.5f + r * (1.0f / 6.0f));
+    v8f lo = r + r2 * (0.5f + r * (1.0f / 6.0f));
     v8f hi = (1.0f / 24.0f + r * (1.0f / 120.0f)) + r2 * (1.0f / 720.0f + r * (1.0f / 5040.0f));
-    v8f p = lo + r4 * hi;
-    v8i e = ((v8i)t - 0x4B400000 + 127) << 23; /* 2^n: n sits in t's low mantissa bits */
-    return p * (v8f)e;
+    *q = lo + r4 * hi;
+    v8i e = ((v8i)t - 0x4B400000 + 127) << 23; /* n sits in t's low mantissa bits */
+    return (v8f)e;
 }
 
-CPU_INLINE v8f v_sigmoid(v8f x) { return 1.0f / (1.0f + v_exp(-x)); }
+CPU_INLINE v8f v_exp(v8f x)
+{
+    v8f q, s = v_exp_parts(v_min(v_max(x, v_set1(-87.0f)), v_set1(88.0f)), &q);
+    return s * q + s;
+}
 
-/* tanh |x| = (1 - e) / (1 + e), e = exp(-2|x|), for |x| >= 0.25; below, where
- * 1 - e would cancel, the odd Taylor series to x^11 (truncation below 1e-9
- * relative).  The sign is x's. */
-CPU_INLINE v8f v_tanh(v8f x)
+/* sigmoid x = 1 / v_sigmoid_den(x); the denominator is at most 1 + e^88,
+ * so a product with v_tanh_parts' den (<= 2) stays finite: callers merge the
+ * divisions of products like sigmoid(a) * tanh(b) into one. */
+CPU_INLINE v8f v_sigmoid_den(v8f x) { return 1.0f + v_exp(-x); }
+CPU_INLINE v8f v_sigmoid(v8f x) { return 1.0f / v_sigmoid_den(x); }
+
+/* tanh x = returned numerator / *den, den in [1, 2]:
+ * tanh |x| = (1 - e) / (1 + e) = -m / (2 + m) with e = exp(-2|x|) and
+ * m = e - 1 = 2^n (e^r - 1) + (2^n - 1), which keeps its relative accuracy
+ * as x -> 0 (no 1 - e cancellation).  The sign is x's. */
+CPU_INLINE v8f v_tanh_parts(v8f x, v8f *den)
 {
     const v8i sign = (v8i)v_set1(-0.0f);
     v8f a = (v8f)((v8i)x & ~sign);
-    v8f e = v_exp(-2.0f * a);
-    v8f big = (1.0f - e) / (1.0f + e);
-    v8f z = a * a;
-    v8f p = v_set1(-1382.0f / 155925.0f);
-    p = p * z + 62.0f / 2835.0f;
-    p = p * z - 17.0f / 315.0f;
-    p = p * z + 2.0f / 15.0f;
-    p = p * z - 1.0f / 3.0f;
-    v8f small = a + a * z * p;
-    v8f t = v_select(a < 0.25f, small, big);
-    return (v8f)((v8i)t | ((v8i)x & sign));
+    v8f q, s = v_exp_parts(v_max(-2.0f * a, v_set1(-87.0f)), &q);
+    v8f m = s * q + (s - 1.0f);
+    *den = 2.0f + m;
+    v8f num = -m; /* >= 0, but -0 at 0 */
+    return (v8f)(((v8i)num & ~sign) | ((v8i)x & sign));
+}
+
+CPU_INLINE v8f v_tanh(v8f x)
+{
+    v8f den, num = v_tanh_parts(x, &den);
+    return num / den;
 }
 
 CPU_INLINE v8f v_relu(v8f x) { return (v8f)((v8i)x & (x > 0.0f)); }

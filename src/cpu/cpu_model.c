@@ -7,10 +7,6 @@
 
 #include "cpu.h"
 
-/* W_ih^T is packed for the small kernel only when the whole matrix is this
- * small (floats): above it OpenBLAS wins for any projection worth timing. */
-#define CPU_SMALL_IH_ELEMS (64 * 1024)
-
 static void free_layers(cpu_model *cm, int count)
 {
     for (int i = 0; cm->layers && i < count; i++) {
@@ -46,9 +42,7 @@ static int prepare_layer(const rnnscan_model *m, const rnnscan_layer *src, cpu_l
     }
     if (!cpu_pack(src->w_hh, (int)rows, H, &dst->hh))
         return 0;
-    if (rows * (size_t)src->input <= CPU_SMALL_IH_ELEMS && !cpu_pack(src->w_ih, (int)rows, src->input, &dst->ih))
-        return 0;
-    return 1;
+    return cpu_pack(src->w_ih, (int)rows, src->input, &dst->ih);
 }
 
 static rnnscan_status cpu_model_init(rnnscan_model *m)

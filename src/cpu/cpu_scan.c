@@ -5,7 +5,8 @@
  * input and the last layer's output are converted from / to the caller's
  * layout, and not at all when they already match (time-major, full lengths).
  * No allocation happens in the loops: one scratch block per call, kept by
- * the model between calls. */
+ * the model between calls.  The run's schedule concerns device launches;
+ * every schedule runs this same loop here. */
 #include <stdint.h>
 #include <string.h>
 
@@ -45,16 +46,13 @@ typedef struct pass {
     float *gx, *gh, *h, *c; /* scratch */
 } pass;
 
-/* gx = the projection of packed rows [r0, r0 + n) (biases are added later). */
-static void project(const pass *p, size_t r0, int n)
+/* g = the projection of packed rows [r, r + n) (biases are added later). */
+static void project(const pass *p, size_t r, int n, float *g)
 {
     const cpu_layer *cl = p->cl;
     const int N = (int)p->m->dims.rows, K = cl->input;
-    const float *a = p->in + r0 * (size_t)K;
-    if (cl->ih.data)
-        cpu_gemm_small(n, a, (size_t)K, &cl->ih, p->gx, (size_t)N, 0);
-    else
-        cpu_gemm_blas(n, N, K, a, (size_t)K, cl->w_ih, p->gx, (size_t)N, 0);
+    const float *a = p->in + r * (size_t)K;
+    cpu_product(n, N, K, a, (size_t)K, cl->w_ih, &cl->ih, g, (size_t)N, 0);
 }
 
 /* h W_hh^T for the n running sequences: added onto g, or for GRU into gh. */
@@ -63,10 +61,7 @@ static void recur(const pass *p, int n, float *g)
     const int gru = p->m->desc.cell == RNNSCAN_CELL_GRU;
     const int N = (int)p->m->dims.rows, H = p->m->dims.hidden;
     float *dst = gru ? p->gh : g;
-    if (cpu_small_recurrent(n, N, H))
-        cpu_gemm_small(n, p->h, (size_t)H, &p->cl->hh, dst, (size_t)N, !gru);
-    else
-        cpu_gemm_blas(n, N, H, p->h, (size_t)H, p->cl->w_hh, dst, (size_t)N, !gru);
+    cpu_product(n, N, H, p->h, (size_t)H, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !gru);
 }
 
 /* Steps [t0, t1) in the direction's order: one projection, then the steps. */
@@ -76,7 +71,7 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
     const cpu_order *o = p->o;
     const size_t GH = m->dims.rows, DH = (size_t)m->dims.directions * m->dims.hidden;
     const size_t r0 = o->off[t0];
-    project(p, r0, (int)(o->off[t1] - r0));
+    project(p, r0, (int)(o->off[t1] - r0), p->gx);
     for (int s = 0; s < t1 - t0; s++) {
         const int t = p->dir ? t1 - 1 - s : t0 + s, n = o->act[t];
         float *g = p->gx + (o->off[t] - r0) * GH;
@@ -86,7 +81,7 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
         } else {
             recur(p, n, g);
         }
-        *first = 0;
+        *first &= n == 0;
         cpu_cell_step(m->desc.cell, n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_hn, p->h,
                       p->c, p->out + o->off[t] * DH + (size_t)p->dir * m->dims.hidden, DH);
     }
