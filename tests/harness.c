@@ -94,7 +94,7 @@ rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o)
         return st;
     rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
                        .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
-                       .c_n = o->c_n};
+                       .c_n = o->c_n, .schedule = p->tc.schedule};
     st = rnnscan_model_scan(model, &run);
     rnnscan_model_free(model);
     return st;
@@ -121,10 +121,11 @@ double worst_ratio(const float *got, const float *want, size_t n, double atol, d
 
 const char *case_name(const test_case *tc, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s", rnnscan_cell_name(tc->cell),
+    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s%s", rnnscan_cell_name(tc->cell),
              tc->T, tc->B, tc->X, tc->H, tc->bias ? " bias" : " nobias",
              tc->state ? " h0/c0" : "", tc->layers > 1 ? tc->layers : 1,
              tc->bidir ? " bidir" : "", tc->batch_first ? " batch_first" : "",
-             tc->lengths ? " lengths" : "");
+             tc->lengths ? " lengths" : "",
+             tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT ? " persistent" : "");
     return buf;
 }

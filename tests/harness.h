@@ -16,6 +16,7 @@ typedef struct test_case {
     int bidir;
     int batch_first;
     int lengths; /* random per-sequence lengths in [1, T] */
+    rnnscan_schedule schedule;
 } test_case;
 
 /* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's

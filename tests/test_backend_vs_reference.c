@@ -1,8 +1,9 @@
 /* The backend under test (BACKEND, set by meson: opencl or cpu) against the
  * reference, on random non-saturating data, over shapes that break tiling:
- * 1, primes, the step work-group size (64) +- 1, H >= 1000, B >= 300; and
- * rnnscan_model_step in place.  With BACKEND_HAS_FEATURES (set by meson for backends that run them), also
- * every combination of stacked layers, bidirectional, per-sequence lengths
+ * 1, primes, widths around the kernels' vectors and tiles (8, 16, 64 +- 1),
+ * H >= 1000, B >= 300; and rnnscan_model_step in place.  With
+ * BACKEND_HAS_FEATURES (set by meson for backends that run them), also every
+ * combination of stacked layers, bidirectional, per-sequence lengths
  * and batch_first, and one model reused over runs of different sizes.
  *
  * Tolerance: |got - ref| <= ATOL + RTOL * |ref| per element, ATOL = RTOL = 2e-5
@@ -107,8 +108,8 @@ ParameterizedTest(shape *s, sweep, all_cells, .init = open_both, .fini = close_b
     for (int cell = 0; cell < 4; cell++)
         for (int bias = 0; bias < 2; bias++)
             for (int state = 0; state < 2; state++) {
-                test_case tc = {(rnnscan_cell)cell, s->T, s->B, s->X, s->H, bias, state,
-                                1, 0, 0, 0};
+                test_case tc = {.cell = (rnnscan_cell)cell, .T = s->T, .B = s->B, .X = s->X,
+                                .H = s->H, .bias = bias, .state = state};
                 check_case(&tc, 1000u * (unsigned)cell + 10u * bias + state);
             }
 }
@@ -177,21 +178,26 @@ ParameterizedTestParameters(features, all_cells)
 ParameterizedTest(shape *s, features, all_cells, .init = open_both, .fini = close_both,
                   .timeout = 600)
 {
+    /* OpenCL has two schedules (host loop, persistent kernel); both must match */
+    const int schedules = BACKEND == RNNSCAN_BACKEND_OPENCL ? 2 : 1;
     unsigned index = 0;
     for (int cell = 0; cell < 4; cell++)
         for (int layers = 1; layers <= 3; layers++)
             for (int bidir = 0; bidir < 2; bidir++)
                 for (int lengths = 0; lengths < 2; lengths++)
                     for (int batch_first = 0; batch_first < 2; batch_first++)
-                        for (int state = 0; state < 2; state++, index++) {
-                            test_case tc = {.cell = (rnnscan_cell)cell, .T = s->T,
-                                            .B = s->B, .X = s->X, .H = s->H,
-                                            .bias = index % 3 != 0, .state = state,
-                                            .layers = layers, .bidir = bidir,
-                                            .batch_first = batch_first,
-                                            .lengths = lengths};
-                            check_case(&tc, 7000u + index);
-                        }
+                        for (int state = 0; state < 2; state++, index++)
+                            for (int sched = 0; sched < schedules; sched++) {
+                                test_case tc = {.cell = (rnnscan_cell)cell, .T = s->T,
+                                                .B = s->B, .X = s->X, .H = s->H,
+                                                .bias = index % 3 != 0, .state = state,
+                                                .layers = layers, .bidir = bidir,
+                                                .batch_first = batch_first,
+                                                .lengths = lengths,
+                                                .schedule = sched ? RNNSCAN_SCHEDULE_PERSISTENT
+                                                                  : RNNSCAN_SCHEDULE_HOST};
+                                check_case(&tc, 7000u + index);
+                            }
 }
 
 /* Runs p on an existing model into o (poisoned with NaN first). */
