@@ -14,8 +14,13 @@ int cli_devices(int argc, char **argv)
         fprintf(stderr, "rnnscan devices: %s\n", rnnscan_last_error());
         return 1;
     }
+    rnnscan_context_options cpu_opts = {RNNSCAN_BACKEND_CPU, NULL};
+    rnnscan_context *cpu = NULL;
+    int have_cpu = rnnscan_context_create(&cpu_opts, &cpu) == RNNSCAN_OK;
     printf("CPU backends:\n  reference   plain C, double accumulation (the oracle)\n"
-           "  cpu         not built yet\n\nOpenCL devices:\n");
+           "  cpu         %s\n\nOpenCL devices:\n",
+           have_cpu ? rnnscan_context_device_name(cpu) : rnnscan_last_error());
+    rnnscan_context_free(cpu);
     if (count == 0) {
         printf("  none found (install an OpenCL driver, e.g. apt-get install pocl-opencl-icd)\n");
         return 0;
