@@ -175,6 +175,12 @@ CASES4 = [
        lengths=[2, 5, 4], h0=True, c0=True),
     T_("gru", 6, 3, 2, 3, 409, "two layers, batch_first and lengths, zero initial state",
        layers=2, batch_first=True, lengths=[6, 1, 4]),
+    T_("lstm", 5, 3, 4, 5, 410, "three stacked layers, h0 and c0 per layer",
+       layers=3, h0=True, c0=True),
+    T_("gru", 7, 4, 3, 5, 411, "three bidirectional layers with lengths in no order",
+       layers=3, bidirectional=True, lengths=[4, 7, 1, 6], h0=True),
+    T_("gru", 5, 3, 6, 4, 412, "batch-first GRU with lengths and bias=False",
+       batch_first=True, lengths=[5, 2, 3], bias=False),
 ]
 
 
