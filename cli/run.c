@@ -170,6 +170,8 @@ int cli_run(int argc, char **argv)
     rnnscan_model_desc desc = {0};
     if (rnnscan_cell_parse(o.cell, &desc.cell) != RNNSCAN_OK)
         return fail("--cell: %s%s", rnnscan_last_error(), "");
+    if (o.c0 && desc.cell != RNNSCAN_CELL_LSTM)
+        return fail("--c0 is for lstm only, the cell is %s%s", o.cell, "");
     desc.num_layers = o.layers;
     desc.bidirectional = o.bidirectional;
     desc.batch_first = o.batch_first;
@@ -219,10 +221,6 @@ int cli_run(int argc, char **argv)
                  !check_state(o.h0, &d.h0, LD, B, H))) {
         if (d.h0.data == NULL)
             fail("%s%s", rnnscan_last_error(), "");
-        goto done;
-    }
-    if (o.c0 && desc.cell != RNNSCAN_CELL_LSTM) {
-        fail("--c0 is for lstm only, the cell is %s%s", o.cell, "");
         goto done;
     }
     if (o.c0 && (rnnscan_npy_read(o.c0, &d.c0) != RNNSCAN_OK ||
