@@ -25,9 +25,10 @@ import time
 
 import numpy as np
 
-from notebook import scan_LSTM, scan_V_RNN  # bench/notebook.py, beside this file
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The notebook's own functions, transcribed once, for the golden cases and for this benchmark.
+sys.path.insert(0, os.path.join(ROOT, "tests", "golden"))
+from notebook import scan_LSTM, scan_V_RNN  # noqa: E402  tests/golden/notebook.py
 
 
 def log(msg):
