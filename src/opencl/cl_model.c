@@ -28,7 +28,7 @@ typedef struct cl_model {
     scratch x, gx, y, act[2], h0, c, h_n, order, lengths;
     int *host_order;  /* [B] sequences by length, longest first               */
     int *host_lengths;
-    int *active;      /* [T] sequences still running at each step             */
+    int *active;      /* [T] sequences still running at each step, then [T+1] scratch */
     size_t host_B, host_T;
 } cl_model;
 
@@ -191,7 +191,7 @@ static rnnscan_status plan_sequences(rnnscan_model *m, const rnnscan_run *run)
         free(cm->active);
         cm->host_order = malloc(B * sizeof(int));
         cm->host_lengths = malloc(B * sizeof(int));
-        cm->active = malloc(T * sizeof(int));
+        cm->active = malloc((2 * T + 1) * sizeof(int)); /* active[T], count[T + 1] */
         cm->host_B = cm->host_T = 0;
         if (!cm->host_order || !cm->host_lengths || !cm->active)
             return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory for B=%zu",
@@ -199,22 +199,22 @@ static rnnscan_status plan_sequences(rnnscan_model *m, const rnnscan_run *run)
         cm->host_B = B, cm->host_T = T;
     }
     /* counting sort by length, longest first, stable: O(B + T) */
-    memset(cm->active, 0, T * sizeof(int));
+    int *count = cm->active + T; /* [T + 1], indexed by length, then block cursors */
+    memset(count, 0, (T + 1) * sizeof(int));
     for (size_t b = 0; b < B; b++) {
         int len = run->lengths ? run->lengths[b] : (int)T;
         cm->host_lengths[b] = len;
-        cm->active[len - 1]++; /* sequences of each length */
+        count[len]++;
     }
     int running = 0;
     for (size_t s = T; s-- > 0;) { /* active[s] = number with length > s */
-        running += cm->active[s];
+        running += count[s + 1];
         cm->active[s] = running;
     }
-    int next = 0;
-    for (int len = (int)T; len >= 1; len--)
-        for (size_t b = 0; b < B; b++)
-            if (cm->host_lengths[b] == len)
-                cm->host_order[next++] = (int)b;
+    for (size_t len = 1; len <= T; len++) /* where each length's block starts */
+        count[len] = len < T ? cm->active[len] : 0;
+    for (size_t b = 0; b < B; b++)
+        cm->host_order[count[cm->host_lengths[b]]++] = (int)b;
     return RNNSCAN_OK;
 }
 
