@@ -100,10 +100,15 @@ const char *rnnscan_backend_name(rnnscan_backend backend);
 /*! rnnscan_backend_parse() : the inverse of rnnscan_backend_name (case-insensitive). */
 rnnscan_status rnnscan_backend_parse(const char *name, rnnscan_backend *backend);
 
+/* How an OpenCL scan runs its time loop; backends without schedules
+ * (reference, cpu) ignore it.  Results match the reference either way. */
 typedef enum rnnscan_schedule {
     RNNSCAN_SCHEDULE_AUTO = 0,      /* the backend chooses (today: HOST)              */
     RNNSCAN_SCHEDULE_HOST = 1,      /* the host loops over time, one launch per step  */
-    RNNSCAN_SCHEDULE_PERSISTENT = 2 /* the time loop inside one launch (not yet)      */
+    RNNSCAN_SCHEDULE_PERSISTENT = 2 /* a layer's whole time loop inside one launch,
+                                       one work-group per sequence and direction; H up
+                                       to the device's work-group size, else
+                                       RNNSCAN_NOT_SUPPORTED                           */
 } rnnscan_schedule;
 
 /* ---- OpenCL devices ----------------------------------------------------- */
