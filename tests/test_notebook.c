@@ -130,7 +130,7 @@ static void check_scan_is_repeated_step(rnnscan_cell cell)
 {
     enum { T = 9, B = 3, X = 5, H = 4 };
     problem p;
-    test_case tc = {cell, T, B, X, H, 1, 1, 0, 0, 0, 0};
+    test_case tc = {.cell = cell, .T = T, .B = B, .X = X, .H = H, .bias = 1, .state = 1};
     cr_assert(problem_make(&p, &tc, 42));
     outputs o;
     cr_assert(outputs_alloc(&o, &p));

@@ -34,7 +34,8 @@ static void run_single(rnnscan_cell cell, int in, const rnnscan_weights *w, int 
 Test(features, bidirectional_is_forward_plus_reversed)
 {
     for (int cell = 0; cell < 4; cell++) {
-        test_case tc = {(rnnscan_cell)cell, T, B, X, H, 1, 1, 1, 1, 0, 0};
+        test_case tc = {.cell = (rnnscan_cell)cell, .T = T, .B = B, .X = X, .H = H,
+                .bias = 1, .state = 1, .layers = 1, .bidir = 1};
         problem p;
         outputs o;
         cr_assert(problem_make(&p, &tc, 5) && outputs_alloc(&o, &p));
@@ -67,7 +68,8 @@ Test(features, bidirectional_is_forward_plus_reversed)
 Test(features, layers_chain)
 {
     for (int cell = 0; cell < 4; cell++) {
-        test_case tc = {(rnnscan_cell)cell, T, B, X, H, 1, 1, 3, 0, 0, 0};
+        test_case tc = {.cell = (rnnscan_cell)cell, .T = T, .B = B, .X = X, .H = H,
+                .bias = 1, .state = 1, .layers = 3};
         problem p;
         outputs o;
         cr_assert(problem_make(&p, &tc, 9) && outputs_alloc(&o, &p));
@@ -98,7 +100,8 @@ Test(features, layers_chain)
 Test(features, lengths_run_each_sequence_alone)
 {
     for (int cell = 0; cell < 4; cell++) {
-        test_case tc = {(rnnscan_cell)cell, T, B, X, H, 1, 1, 1, 1, 0, 1};
+        test_case tc = {.cell = (rnnscan_cell)cell, .T = T, .B = B, .X = X, .H = H,
+                .bias = 1, .state = 1, .layers = 1, .bidir = 1, .lengths = 1};
         problem p;
         outputs o;
         cr_assert(problem_make(&p, &tc, 13) && outputs_alloc(&o, &p));
@@ -134,7 +137,8 @@ Test(features, lengths_run_each_sequence_alone)
 
 Test(features, batch_first_is_transposed)
 {
-    test_case tm = {RNNSCAN_CELL_GRU, T, B, X, H, 1, 1, 2, 1, 0, 1};
+    test_case tm = {.cell = RNNSCAN_CELL_GRU, .T = T, .B = B, .X = X, .H = H,
+            .bias = 1, .state = 1, .layers = 2, .bidir = 1, .lengths = 1};
     test_case bf = tm;
     bf.batch_first = 1;
     problem p, q;
