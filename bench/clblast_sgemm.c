@@ -2,8 +2,9 @@
  * OpenCL device, on the shape of an LSTM input projection (issue 5 quotes
  * "an untuned OpenCL GEMM (CLBlast) on PoCL" as the baseline to beat 3x).
  *
- *   apt-get install libclblast-dev
- *   cc -O2 bench/clblast_sgemm.c -lclblast -lOpenCL -o /tmp/clblast_sgemm
+ *   apt-get install libclblast-dev         (after building rnnscan in build/)
+ *   cc -O2 -Iinclude -Isupport bench/clblast_sgemm.c build/librnnscan_support.a \
+ *      build/librnnscan.a -lclblast -lOpenCL -lm -o /tmp/clblast_sgemm
  *   /tmp/clblast_sgemm [M N K [runs]]     (default 16384 1024 256 5)
  *
  * Prints the median time of `runs` calls after one warm-up (which includes
@@ -12,24 +13,13 @@
 #include <clblast_c.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "support.h" /* now_ms, median */
 
 int main(int argc, char **argv)
 {
-    size_t M = argc > 3 ? strtoul(argv[1], 0, 10) : 16384, N = argc > 3 ? strtoul(argv[2], 0, 10) : 1024;
+    size_t M = argc > 3 ? strtoul(argv[1], 0, 10) : 16384;
+    size_t N = argc > 3 ? strtoul(argv[2], 0, 10) : 1024;
     size_t K = argc > 3 ? strtoul(argv[3], 0, 10) : 256;
     int runs = argc > 4 ? atoi(argv[4]) : 5;
     if (runs < 1 || runs > 100)
@@ -68,8 +58,7 @@ int main(int argc, char **argv)
         if (i >= 0)
             times[i] = now_ms() - t0;
     }
-    qsort(times, (size_t)runs, sizeof times[0], cmp);
-    double med = times[runs / 2];
+    double med = median(times, runs);
     printf("CLBlast sgemm M=%zu N=%zu K=%zu: median %.2f ms over %d runs, %.1f GFLOP/s\n", M, N, K,
            med, runs, 2.0 * M * N * K / med / 1e6);
     return 0;
