@@ -107,8 +107,8 @@ typedef enum rnnscan_schedule {
     RNNSCAN_SCHEDULE_HOST = 1,      /* the host loops over time, one launch per step  */
     RNNSCAN_SCHEDULE_PERSISTENT = 2 /* a layer's whole time loop inside one launch,
                                        one work-group per sequence and direction; H up
-                                       to the device's work-group size, else
-                                       RNNSCAN_NOT_SUPPORTED                           */
+                                       to the device's work-group size (times 8 on a
+                                       CPU device), else RNNSCAN_NOT_SUPPORTED         */
 } rnnscan_schedule;
 
 /* ---- OpenCL devices ----------------------------------------------------- */

@@ -2,87 +2,151 @@
  * launch, so the host enqueues one kernel per layer instead of one per step.
  *
  * Work split: one work-group per (sequence b, direction dir): global size
- * (Lp, B, D), local size (Lp, 1, 1) with Lp >= H; work-item j owns hidden
- * unit j.  The group's hidden state stays in local memory (h_loc) across the
- * loop and the LSTM cell state in a register; two barriers per step separate
- * reading h_{t-1} from writing h_t.  Each sequence runs its own length, so
- * finished sequences cost nothing.  Inputs and outputs are laid out as in
- * cell_step.cl (gx from input_projection.cl, w_hh [D][H][G*Hp], y addressed
+ * (Hp / U, B, D), local size (Hp / U, 1, 1), U = RNNSCAN_SCAN_UNITS.
+ * Work-item i owns hidden units U*i .. U*i+U-1 as one vector ("unitv") per
+ * gate: U = 8 on a CPU device (PoCL), where one work-item's float8 is one
+ * SIMD register and a work-group of 2 work-items (H = 16) has little barrier
+ * cost; U = 1 on a GPU, one unit per work-item.  The group's hidden state
+ * h_loc[Hp] stays in local memory across the loop and the LSTM cell state in
+ * registers; two barriers per step separate reading h_{t-1} from writing h_t.
+ * Padding units (H <= j < Hp) compute on zero weights and are never stored.
+ * Each sequence runs its own length, so finished sequences cost nothing.
+ * The cell is fixed per kernel (one entry point per cell), so the loop has no
+ * branches on it.  Inputs and outputs are laid out as in cell_step.cl (gx
+ * from input_projection.cl, w_hh [D][H][G*Hp], b_hn [D][Hp], y addressed
  * y[y_off + t*y_ts + b*y_bs + dir*H + j]).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
 
-#define CELL_RNN_TANH 0
-#define CELL_RNN_RELU 1
-#define CELL_LSTM 2
-#define CELL_GRU 3
+#ifndef RNNSCAN_SCAN_UNITS
+#define RNNSCAN_SCAN_UNITS 8
+#endif
 
-__kernel void persistent_scan(__global const float *gx, int gx_ld,
-                              __global const float *w_hh, __global const float *b_hn,
-                              __global const float *h0, ulong h0_off,
-                              __global float *c, ulong c_off,
-                              __global float *y, ulong y_off, ulong y_ts, ulong y_bs,
-                              __global float *h_n, ulong hn_off,
-                              __global const int *lengths, int B, int H, int Hp, int cell,
-                              __local float *h_loc)
+#if RNNSCAN_SCAN_UNITS == 8
+typedef float8 unitv;
+#define UV_LOAD(p) vload8(0, (p))
+#define UV_STORE(v, p) vstore8((v), 0, (p))
+#define UV_SPLAT(x) ((float8)(x))
+#define UV_LOAD_N(p, n) rnnscan_load((p), (n))
+#define UV_STORE_N(p, v, n) rnnscan_store((p), (v), (n))
+#define UV_SIGMOID rnnscan_sigmoid8
+#define UV_TANH rnnscan_tanh8
+#elif RNNSCAN_SCAN_UNITS == 1
+typedef float unitv;
+#define UV_LOAD(p) (*(p))
+#define UV_STORE(v, p) (*(p) = (v))
+#define UV_SPLAT(x) (x)
+#define UV_LOAD_N(p, n) (*(p)) /* only called with n == 1 */
+#define UV_STORE_N(p, v, n) (*(p) = (v))
+#define UV_SIGMOID rnnscan_sigmoid
+#define UV_TANH rnnscan_tanh
+#else
+#error "RNNSCAN_SCAN_UNITS must be 1 or 8"
+#endif
+
+#define SCAN_ARGS                                                                         \
+    __global const float *gx, int gx_ld, __global const float *w_hh,                      \
+        __global const float *b_hn, __global const float *h0, ulong h0_off,               \
+        __global float *c, ulong c_off, __global float *y, ulong y_off, ulong y_ts,       \
+        ulong y_bs, __global float *h_n, ulong hn_off, __global const int *lengths,       \
+        int B, int H, int Hp, __local float *h_loc
+
+/* What every work-item knows before the loop; loads h0 into h_loc. */
+#define SCAN_BEGIN(G)                                                                     \
+    const int j0 = get_local_id(0) * RNNSCAN_SCAN_UNITS;                                  \
+    const int b = get_global_id(1), dir = get_global_id(2);                               \
+    const int n = min(RNNSCAN_SCAN_UNITS, H - j0); /* units to store; <= 0: padding */   \
+    const int len = lengths[b];                                                           \
+    const size_t state = ((size_t)dir * B + b) * H;                                       \
+    for (int k = get_local_id(0); k < Hp; k += get_local_size(0))                         \
+        h_loc[k] = k < H ? h0[h0_off + state + k] : 0.0f;                                 \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+    const __global float *w = w_hh + (size_t)dir * H * (G) * Hp + j0;                     \
+    const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * (G) * Hp + j0;    \
+    const size_t gx_ts = (size_t)B * gx_ld;                                               \
+    const size_t w_ld = (size_t)(G) * Hp
+
+/* The loop over this sequence's steps; the body (the macro's arguments, so
+ * that its commas pass through) computes unitv h from g (this step's gate
+ * inputs) and h_loc (h_{t-1}). */
+#define SCAN_LOOP(...)                                                                   \
+    for (int s = 0; s < len; s++) {                                                       \
+        const int t = dir ? len - 1 - s : s;                                              \
+        const __global float *g = gx_b + (size_t)t * gx_ts;                              \
+        unitv h;                                                                          \
+        __VA_ARGS__                                                                       \
+        barrier(CLK_LOCAL_MEM_FENCE); /* every work-item has read h_{t-1} */              \
+        UV_STORE(h, h_loc + j0);                                                          \
+        if (n > 0)                                                                        \
+            UV_STORE_N(y + y_off + (size_t)t * y_ts + (size_t)b * y_bs + (size_t)dir * H + j0, \
+                       h, n);                                                             \
+        barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */   \
+    }                                                                                     \
+    if (n > 0)                                                                            \
+        UV_STORE_N(h_n + hn_off + state + j0, UV_LOAD(h_loc + j0), n)
+
+#define RNN_BODY(ACTIVATION)                                                              \
+    {                                                                                     \
+        unitv a = UV_LOAD(g);                                                             \
+        for (int k = 0; k < H; k++)                                                       \
+            a = fma(UV_SPLAT(h_loc[k]), UV_LOAD(w + k * w_ld), a);                        \
+        h = ACTIVATION(a);                                                                \
+    }
+
+#define RELU(a) fmax((a), UV_SPLAT(0.0f))
+
+__kernel void persistent_rnn_tanh(SCAN_ARGS)
 {
-    const int j = get_local_id(0), b = get_global_id(1), dir = get_global_id(2);
-    const int G = cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1;
-    const int len = lengths[b], on = j < H;
-    const size_t state = ((size_t)dir * B + b) * H;
-    for (int k = j; k < H; k += get_local_size(0))
-        h_loc[k] = h0[h0_off + state + k];
-    float c_j = cell == CELL_LSTM && on ? c[c_off + state + j] : 0.0f;
-    barrier(CLK_LOCAL_MEM_FENCE);
+    SCAN_BEGIN(1);
+    SCAN_LOOP(RNN_BODY(UV_TANH));
+}
 
-    const __global float *w = w_hh + (size_t)dir * H * G * Hp + j;
-    const size_t w_ld = (size_t)G * Hp;
-    for (int s = 0; s < len; s++) {
-        const int t = dir ? len - 1 - s : s;
-        float h = 0.0f;
-        if (on) {
-            const __global float *g = gx + ((size_t)t * B + b) * gx_ld + (size_t)dir * G * Hp + j;
-            float a0 = g[0];
-            if (G == 1) {
-                for (int k = 0; k < H; k++)
-                    a0 = fma(h_loc[k], w[k * w_ld], a0);
-                h = cell == CELL_RNN_RELU ? fmax(a0, 0.0f) : rnnscan_tanh(a0);
-            } else if (G == 4) {
-                float a1 = g[Hp], a2 = g[2 * Hp], a3 = g[3 * Hp];
-                for (int k = 0; k < H; k++) {
-                    const float hk = h_loc[k];
-                    const __global float *wk = w + k * w_ld;
-                    a0 = fma(hk, wk[0], a0);
-                    a1 = fma(hk, wk[Hp], a1);
-                    a2 = fma(hk, wk[2 * Hp], a2);
-                    a3 = fma(hk, wk[3 * Hp], a3);
-                }
-                c_j = rnnscan_sigmoid(a1) * c_j + rnnscan_sigmoid(a0) * rnnscan_tanh(a2);
-                h = rnnscan_sigmoid(a3) * rnnscan_tanh(c_j);
-            } else {
-                float a1 = g[Hp], hn = b_hn[(size_t)dir * Hp + j];
-                for (int k = 0; k < H; k++) {
-                    const float hk = h_loc[k];
-                    const __global float *wk = w + k * w_ld;
-                    a0 = fma(hk, wk[0], a0);
-                    a1 = fma(hk, wk[Hp], a1);
-                    hn = fma(hk, wk[2 * Hp], hn);
-                }
-                const float r = rnnscan_sigmoid(a0), z = rnnscan_sigmoid(a1);
-                const float n = rnnscan_tanh(g[2 * Hp] + r * hn);
-                h = (1.0f - z) * n + z * h_loc[j];
-            }
+__kernel void persistent_rnn_relu(SCAN_ARGS)
+{
+    SCAN_BEGIN(1);
+    SCAN_LOOP(RNN_BODY(RELU));
+}
+
+/* LSTM: gates i, f, g, o; the cell state c_j stays in registers. */
+__kernel void persistent_lstm(SCAN_ARGS)
+{
+    SCAN_BEGIN(4);
+    __global float *c_b = c + c_off + state + j0;
+    unitv c_j = n > 0 ? UV_LOAD_N(c_b, n) : UV_SPLAT(0.0f);
+    SCAN_LOOP({
+        unitv ai = UV_LOAD(g), af = UV_LOAD(g + Hp);
+        unitv ag = UV_LOAD(g + 2 * Hp), ao = UV_LOAD(g + 3 * Hp);
+        for (int k = 0; k < H; k++) {
+            const unitv hk = UV_SPLAT(h_loc[k]);
+            const __global float *wk = w + k * w_ld;
+            ai = fma(hk, UV_LOAD(wk), ai);
+            af = fma(hk, UV_LOAD(wk + Hp), af);
+            ag = fma(hk, UV_LOAD(wk + 2 * Hp), ag);
+            ao = fma(hk, UV_LOAD(wk + 3 * Hp), ao);
         }
-        barrier(CLK_LOCAL_MEM_FENCE); /* everyone has read h_{t-1} */
-        if (on) {
-            h_loc[j] = h;
-            y[y_off + (size_t)t * y_ts + (size_t)b * y_bs + (size_t)dir * H + j] = h;
+        c_j = UV_SIGMOID(af) * c_j + UV_SIGMOID(ai) * UV_TANH(ag);
+        h = UV_SIGMOID(ao) * UV_TANH(c_j);
+    });
+    if (n > 0)
+        UV_STORE_N(c_b, c_j, n);
+}
+
+/* GRU: gates r, z, n; W_hn h + b_hn kept apart because r multiplies it. */
+__kernel void persistent_gru(SCAN_ARGS)
+{
+    SCAN_BEGIN(3);
+    const unitv bn = UV_LOAD(b_hn + (size_t)dir * Hp + j0);
+    SCAN_LOOP({
+        unitv ar = UV_LOAD(g), az = UV_LOAD(g + Hp), an = bn;
+        for (int k = 0; k < H; k++) {
+            const unitv hk = UV_SPLAT(h_loc[k]);
+            const __global float *wk = w + k * w_ld;
+            ar = fma(hk, UV_LOAD(wk), ar);
+            az = fma(hk, UV_LOAD(wk + Hp), az);
+            an = fma(hk, UV_LOAD(wk + 2 * Hp), an);
         }
-        barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */
-    }
-    if (on) {
-        h_n[hn_off + state + j] = h_loc[j];
-        if (cell == CELL_LSTM)
-            c[c_off + state + j] = c_j;
-    }
+        const unitv r = UV_SIGMOID(ar), z = UV_SIGMOID(az);
+        const unitv nn = UV_TANH(UV_LOAD(g + 2 * Hp) + r * an);
+        h = (1.0f - z) * nn + z * UV_LOAD(h_loc + j0);
+    });
 }

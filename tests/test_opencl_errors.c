@@ -73,6 +73,19 @@ Test(opencl_errors, build_failure_hands_over_the_log)
     unsetenv("RNNSCAN_BUILD_OPTIONS");
 }
 
+Test(opencl_errors, unknown_tuning_is_refused)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    setenv("RNNSCAN_TUNING", "fpga", 1);
+    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, NULL};
+    rnnscan_context *ctx = (rnnscan_context *)&ctx;
+    cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_INVALID_ARGUMENT);
+    cr_expect_null(ctx);
+    const char *msg = rnnscan_last_error();
+    cr_expect(strstr(msg, "RNNSCAN_TUNING") != NULL && strstr(msg, "fpga") != NULL, "%s", msg);
+    unsetenv("RNNSCAN_TUNING");
+}
+
 Test(opencl_errors, larger_than_max_alloc)
 {
     rnnscan_context *ctx = open_backend_or_skip(RNNSCAN_BACKEND_OPENCL);

@@ -12,7 +12,10 @@ static const char *const kernel_names[KERNEL_COUNT] = {
     [KERNEL_RNN_RELU_STEP] = "rnn_relu_step",
     [KERNEL_LSTM_STEP] = "lstm_step",
     [KERNEL_GRU_STEP] = "gru_step",
-    [KERNEL_PERSISTENT_SCAN] = "persistent_scan",
+    [KERNEL_PERSISTENT_RNN_TANH] = "persistent_rnn_tanh",
+    [KERNEL_PERSISTENT_RNN_RELU] = "persistent_rnn_relu",
+    [KERNEL_PERSISTENT_LSTM] = "persistent_lstm",
+    [KERNEL_PERSISTENT_GRU] = "persistent_gru",
 };
 
 static double now_ms(void)
@@ -55,19 +58,28 @@ static rnnscan_status build_program(cl_backend *cl, double *build_ms)
         return rnnscan_cl_fail(NULL, "clCreateProgramWithSource", rc, "loading the kernels");
 
     /* Tile shapes per device kind: a CPU (PoCL) wants few work-items with
-     * many registers each, a GPU many work-items with few. */
+     * many registers each, a GPU many work-items with few.  RNNSCAN_TUNING
+     * (cpu | gpu) overrides the kind, so the GPU shapes are tested on PoCL. */
     cl_device_type type = 0;
     clGetDeviceInfo(cl->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
     int gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    const char *tuning = getenv("RNNSCAN_TUNING");
+    if (tuning && *tuning) {
+        if (strcmp(tuning, "cpu") != 0 && strcmp(tuning, "gpu") != 0)
+            return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
+                                "RNNSCAN_TUNING must be \"cpu\" or \"gpu\", not \"%.64s\"", tuning);
+        gpu = tuning[0] == 'g';
+    }
     cl->tile_rows = gpu ? 4 : 6;
     cl->step_rows = gpu ? 1 : 3; /* 3: measured 30% faster than 2 or 4 on PoCL (LSTM, B=64, H=256) */
+    cl->scan_units = gpu ? 1 : 8;
     /* RNNSCAN_BUILD_OPTIONS: extra options appended, for experiments and for
      * the test that a failing build hands its log to the caller. */
     const char *extra = getenv("RNNSCAN_BUILD_OPTIONS");
     char options[1024];
     snprintf(options, sizeof options,
-             "-cl-std=CL1.2 -DRNNSCAN_TILE_ROWS=%d -DRNNSCAN_STEP_ROWS=%d %s", cl->tile_rows,
-             cl->step_rows, extra ? extra : "");
+             "-cl-std=CL1.2 -DRNNSCAN_TILE_ROWS=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_SCAN_UNITS=%d %s",
+             cl->tile_rows, cl->step_rows, cl->scan_units, extra ? extra : "");
     double t0 = now_ms();
     rc = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
     *build_ms = now_ms() - t0;

@@ -17,7 +17,8 @@ typedef struct rnnscan_kernel_source {
 extern const rnnscan_kernel_source rnnscan_kernel_sources[];
 extern const int rnnscan_kernel_source_count;
 
-/* Step kernels are in rnnscan_cell order, so KERNEL_STEP_FIRST + cell picks one. */
+/* Step and persistent kernels are in rnnscan_cell order, so
+ * KERNEL_STEP_FIRST + cell and KERNEL_PERSISTENT_FIRST + cell pick one. */
 typedef enum cl_kernel_id {
     KERNEL_INPUT_PROJECTION,
     KERNEL_STEP_FIRST,
@@ -25,7 +26,11 @@ typedef enum cl_kernel_id {
     KERNEL_RNN_RELU_STEP,
     KERNEL_LSTM_STEP,
     KERNEL_GRU_STEP,
-    KERNEL_PERSISTENT_SCAN,
+    KERNEL_PERSISTENT_FIRST,
+    KERNEL_PERSISTENT_RNN_TANH = KERNEL_PERSISTENT_FIRST,
+    KERNEL_PERSISTENT_RNN_RELU,
+    KERNEL_PERSISTENT_LSTM,
+    KERNEL_PERSISTENT_GRU,
     KERNEL_COUNT
 } cl_kernel_id;
 
@@ -41,6 +46,7 @@ typedef struct cl_backend {
     size_t local_mem_bytes;
     int tile_rows; /* RNNSCAN_TILE_ROWS the program was built with */
     int step_rows; /* RNNSCAN_STEP_ROWS the program was built with */
+    int scan_units; /* RNNSCAN_SCAN_UNITS: hidden units per persistent work-item */
 } cl_backend;
 
 /* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */

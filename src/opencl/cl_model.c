@@ -328,30 +328,33 @@ static rnnscan_status enqueue_persistent(rnnscan_model *m, int l, const layer_io
 {
     cl_backend *cl = backend_of(m);
     cl_model *cm = m->impl;
-    cl_kernel k = cl->kernels[KERNEL_PERSISTENT_SCAN];
+    const cl_kernel_id id = KERNEL_PERSISTENT_FIRST + m->desc.cell;
+    cl_kernel k = cl->kernels[id];
     RNNSCAN_TRY(set_state_args(m, k, l, io, d));
-    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp, cell = m->desc.cell;
-    const size_t local_bytes = (size_t)H * sizeof(float);
-    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->lengths.mem), CL_ARG(B), CL_ARG(H),
-                                    CL_ARG(Hp), CL_ARG(cell), local_bytes, (const void *)NULL,
+    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp;
+    const size_t local_bytes = (size_t)Hp * sizeof(float);
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->lengths.mem), CL_ARG(B),
+                                    CL_ARG(H), CL_ARG(Hp), local_bytes, (const void *)NULL,
                                     CL_ARGS_END));
-    const size_t group = round_up((size_t)H, 8);
+    const size_t group = (size_t)Hp / cl->scan_units;
     const size_t local[3] = {group, 1, 1};
     const size_t global[3] = {group, (size_t)B, (size_t)m->dims.directions};
-    return launch(m, KERNEL_PERSISTENT_SCAN, 3, global, local);
+    return launch(m, id, 3, global, local);
 }
 
 /* Whether the persistent schedule fits: one work-group holds a sequence's
- * hidden state, one work-item per unit. */
+ * hidden state, scan_units units per work-item. */
 static rnnscan_status check_persistent(rnnscan_model *m)
 {
     cl_backend *cl = backend_of(m);
-    size_t group = round_up((size_t)m->dims.hidden, 8);
-    if (group > cl->max_work_group || (size_t)m->dims.hidden * sizeof(float) > cl->local_mem_bytes)
+    const size_t Hp = (size_t)((cl_model *)m->impl)->Hp, group = Hp / cl->scan_units;
+    if (group > cl->max_work_group || Hp * sizeof(float) > cl->local_mem_bytes)
         return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
-                            "opencl: the persistent schedule needs H <= %zu (one work-item per "
-                            "hidden unit in one work-group) on %s; H = %d: use the host schedule",
-                            cl->max_work_group, m->context->device_name, m->dims.hidden);
+                            "opencl: the persistent schedule needs H <= %zu (%d hidden units per "
+                            "work-item, one work-group per sequence) on %s; H = %d: use the host "
+                            "schedule",
+                            cl->max_work_group * cl->scan_units, cl->scan_units,
+                            m->context->device_name, m->dims.hidden);
     return RNNSCAN_OK;
 }
 
