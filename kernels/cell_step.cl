@@ -18,20 +18,15 @@
  * h_n is written at the sequence's last step.  y is addressed as
  * y[y_off + t*y_ts + b*y_bs + dir*H + j], which covers time-major and
  * batch-first outputs.  Rows past B_active repeat the last slot and store
- * nothing.
+ * nothing.  Arguments: PARAMS_ARGS in common.cl (gx, w_hh, y, the state
+ * buffer with h0, c, h_n, order, lengths, and the by-value parameters, of
+ * which s and B_active change per step).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
 
-/* The arguments every step kernel takes, in this order. */
-#define STEP_ARGS                                                                         \
-    __global const float *gx, int gx_ld, __global const float *w_hh,                      \
-        __global const float *b_hn, __global const float *h0, ulong h0_off,               \
-        __global float *c, ulong c_off, __global float *y, ulong y_off, ulong y_ts,       \
-        ulong y_bs, __global float *h_n, ulong hn_off, __global const int *order,         \
-        __global const int *lengths, int s, int B, int B_active, int H, int Hp
-
 /* What every step kernel knows about its units and direction. */
 #define STEP_BEGIN(G)                                                                     \
+    PARAMS_UNPACK;                                                                        \
     const int j0 = get_global_id(0) * 8, dir = get_global_id(2);                          \
     const int n = min(8, H - j0);                                                         \
     const size_t gate_base = (size_t)dir * (G) * Hp + j0;                                 \
@@ -70,7 +65,7 @@
         STEP_EACH(RNN_FMA)                                                                \
     }
 
-__kernel void rnn_tanh_step(STEP_ARGS)
+__kernel void rnn_tanh_step(PARAMS_ARGS)
 {
     STEP_BEGIN(1);
     RNN_LOOP
@@ -78,7 +73,7 @@ __kernel void rnn_tanh_step(STEP_ARGS)
     STEP_EACH(TANH_OUT)
 }
 
-__kernel void rnn_relu_step(STEP_ARGS)
+__kernel void rnn_relu_step(PARAMS_ARGS)
 {
     STEP_BEGIN(1);
     RNN_LOOP
@@ -87,7 +82,7 @@ __kernel void rnn_relu_step(STEP_ARGS)
 }
 
 /* ---- LSTM: gates i, f, g, o ---- */
-__kernel void lstm_step(STEP_ARGS)
+__kernel void lstm_step(PARAMS_ARGS)
 {
     STEP_BEGIN(4);
     STEP_EACH(ROW_SETUP)
@@ -121,10 +116,12 @@ __kernel void lstm_step(STEP_ARGS)
 }
 
 /* ---- GRU: gates r, z, n; W_hn h + b_hn kept apart because r multiplies it ---- */
-__kernel void gru_step(STEP_ARGS)
+__kernel void gru_step(PARAMS_ARGS)
 {
     STEP_BEGIN(3);
     STEP_EACH(ROW_SETUP)
+    /* b_hn [D][Hp] follows w_hh [D][H][3*Hp] in the same buffer */
+    const __global float *b_hn = w_hh + get_global_size(2) * (size_t)H * 3 * Hp;
     const float8 bn = vload8(0, b_hn + (size_t)dir * Hp + j0);
 #define GRU_INIT(r) float8 ar##r = vload8(0, gxr##r), az##r = vload8(0, gxr##r + Hp), an##r = bn;
     STEP_EACH(GRU_INIT)

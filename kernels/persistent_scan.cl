@@ -13,7 +13,7 @@
  * Each sequence runs its own length, so finished sequences cost nothing.
  * The cell is fixed per kernel (one entry point per cell), so the loop has no
  * branches on it.  Inputs and outputs are laid out as in cell_step.cl (gx
- * from input_projection.cl, w_hh [D][H][G*Hp], b_hn [D][Hp], y addressed
+ * from input_projection.cl, w_hh [D][H][G*Hp] then b_hn [D][Hp], y addressed
  * y[y_off + t*y_ts + b*y_bs + dir*H + j]).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
@@ -44,22 +44,16 @@ typedef float unitv;
 #error "RNNSCAN_SCAN_UNITS must be 1 or 8"
 #endif
 
-#define SCAN_ARGS                                                                         \
-    __global const float *gx, int gx_ld, __global const float *w_hh,                      \
-        __global const float *b_hn, __global const float *h0, ulong h0_off,               \
-        __global float *c, ulong c_off, __global float *y, ulong y_off, ulong y_ts,       \
-        ulong y_bs, __global float *h_n, ulong hn_off, __global const int *lengths,       \
-        int B, int H, int Hp, __local float *h_loc
-
 /* What every work-item knows before the loop; loads h0 into h_loc. */
 #define SCAN_BEGIN(G)                                                                     \
+    PARAMS_UNPACK;                                                                        \
     const int j0 = get_local_id(0) * RNNSCAN_SCAN_UNITS;                                  \
     const int b = get_global_id(1), dir = get_global_id(2);                               \
     const int n = min(RNNSCAN_SCAN_UNITS, H - j0); /* units to store; <= 0: padding */   \
     const int len = lengths[b];                                                           \
-    const size_t state = ((size_t)dir * B + b) * H;                                       \
+    const size_t seq_state = ((size_t)dir * B + b) * H;                                   \
     for (int k = get_local_id(0); k < Hp; k += get_local_size(0))                         \
-        h_loc[k] = k < H ? h0[h0_off + state + k] : 0.0f;                                 \
+        h_loc[k] = k < H ? h0[h0_off + seq_state + k] : 0.0f;                             \
     barrier(CLK_LOCAL_MEM_FENCE);                                                         \
     const __global float *w = w_hh + (size_t)dir * H * (G) * Hp + j0;                     \
     const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * (G) * Hp + j0;    \
@@ -83,7 +77,7 @@ typedef float unitv;
         barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */   \
     }                                                                                     \
     if (n > 0)                                                                            \
-        UV_STORE_N(h_n + hn_off + state + j0, UV_LOAD(h_loc + j0), n)
+        UV_STORE_N(h_n + hn_off + seq_state + j0, UV_LOAD(h_loc + j0), n)
 
 #define RNN_BODY(ACTIVATION)                                                              \
     {                                                                                     \
@@ -95,23 +89,23 @@ typedef float unitv;
 
 #define RELU(a) fmax((a), UV_SPLAT(0.0f))
 
-__kernel void persistent_rnn_tanh(SCAN_ARGS)
+__kernel void persistent_rnn_tanh(PARAMS_ARGS, __local float *h_loc)
 {
     SCAN_BEGIN(1);
     SCAN_LOOP(RNN_BODY(UV_TANH));
 }
 
-__kernel void persistent_rnn_relu(SCAN_ARGS)
+__kernel void persistent_rnn_relu(PARAMS_ARGS, __local float *h_loc)
 {
     SCAN_BEGIN(1);
     SCAN_LOOP(RNN_BODY(RELU));
 }
 
 /* LSTM: gates i, f, g, o; the cell state c_j stays in registers. */
-__kernel void persistent_lstm(SCAN_ARGS)
+__kernel void persistent_lstm(PARAMS_ARGS, __local float *h_loc)
 {
     SCAN_BEGIN(4);
-    __global float *c_b = c + c_off + state + j0;
+    __global float *c_b = c + c_off + seq_state + j0;
     unitv c_j = n > 0 ? UV_LOAD_N(c_b, n) : UV_SPLAT(0.0f);
     SCAN_LOOP({
         unitv ai = UV_LOAD(g), af = UV_LOAD(g + Hp);
@@ -132,9 +126,11 @@ __kernel void persistent_lstm(SCAN_ARGS)
 }
 
 /* GRU: gates r, z, n; W_hn h + b_hn kept apart because r multiplies it. */
-__kernel void persistent_gru(SCAN_ARGS)
+__kernel void persistent_gru(PARAMS_ARGS, __local float *h_loc)
 {
     SCAN_BEGIN(3);
+    /* b_hn [D][Hp] follows w_hh [D][H][3*Hp] in the same buffer */
+    const __global float *b_hn = w_hh + get_global_size(2) * (size_t)H * 3 * Hp;
     const unitv bn = UV_LOAD(b_hn + (size_t)dir * Hp + j0);
     SCAN_LOOP({
         unitv ar = UV_LOAD(g), az = UV_LOAD(g + Hp), an = bn;

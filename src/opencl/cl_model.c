@@ -2,6 +2,7 @@
  * across calls, and the time loop (host schedule: one fused step kernel per
  * step; persistent schedule: one kernel per layer), on one in-order queue
  * with one wait at the end. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,17 +18,26 @@ typedef struct scratch {
 typedef struct cl_layer {
     cl_mem w_ih; /* [In][N]      columns dir*G*Hp + g*Hp + j, zero padding    */
     cl_mem bias; /* [N]          b_ih + b_hh, except GRU's n gate (b_in only)  */
-    cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction                 */
-    cl_mem b_hn; /* [D][Hp]      GRU only: b_hn, multiplied by r in the step   */
+    cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction, then          */
+                 /* [D][Hp]      b_hn (GRU; multiplied by r in the step), zeros  */
 } cl_layer;
+
+/* Mirrors rnnscan_step_params in kernels/common.cl: eight ulongs, eight ints. */
+typedef struct cl_step_params {
+    cl_ulong h0_off, c_off, hn_off, order_off, lengths_off, y_off, y_ts, y_bs;
+    cl_int gx_ld, s, B, B_active, H, Hp, pad0, pad1;
+} cl_step_params;
+_Static_assert(sizeof(cl_step_params) == 8 * 8 + 8 * 4, "cl_step_params has padding");
 
 typedef struct cl_model {
     int Hp;           /* H rounded up to 8                                    */
     int N;            /* gx row length: D*G*Hp rounded up to 16               */
     cl_layer *layers; /* L                                                    */
-    scratch x, gx, y, act[2], h0, c, h_n, order, lengths;
-    int *host_order;  /* [B] sequences by length, longest first               */
-    int *host_lengths;
+    scratch x, gx, y, act[2];
+    scratch state;    /* h0, c, h_n [L*D][B][H] floats each, order and lengths [B] ints */
+    int *host_order;  /* [B] sequences by length, longest first, then        */
+    int *host_lengths; /* [B] lengths right after it (host_order + B of this
+                          call), so one write sends both */
     int *active;      /* [T] sequences still running at each step, then [T+1] scratch */
     size_t host_B, host_T;
 } cl_model;
@@ -90,15 +100,12 @@ static void opencl_model_release(rnnscan_model *m)
         release_mem(&cm->layers[l].w_ih);
         release_mem(&cm->layers[l].bias);
         release_mem(&cm->layers[l].w_hh);
-        release_mem(&cm->layers[l].b_hn);
     }
     free(cm->layers);
-    scratch *all[] = {&cm->x,  &cm->gx, &cm->y,   &cm->act[0], &cm->act[1],
-                      &cm->h0, &cm->c,  &cm->h_n, &cm->order,  &cm->lengths};
+    scratch *all[] = {&cm->x, &cm->gx, &cm->y, &cm->act[0], &cm->act[1], &cm->state};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         release_mem(&all[i]->mem);
     free(cm->host_order);
-    free(cm->host_lengths);
     free(cm->active);
     free(cm);
     m->impl = NULL;
@@ -111,14 +118,14 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
     const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
     const int N = cm->N, In = m->layers[l * D].input;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU;
-    const size_t n_ih = (size_t)In * N, n_hh = (size_t)D * H * G * Hp;
+    const size_t n_ih = (size_t)In * N, n_hh = (size_t)D * H * G * Hp, n_rec = n_hh + (size_t)D * Hp;
     /* refuse before staging: the packed copies are as large as the buffers */
     RNNSCAN_TRY(check_alloc(m, "weights w_ih", n_ih * sizeof(float)));
-    RNNSCAN_TRY(check_alloc(m, "weights w_hh", n_hh * sizeof(float)));
+    RNNSCAN_TRY(check_alloc(m, "weights w_hh", n_rec * sizeof(float)));
     float *w_ih = calloc(n_ih, sizeof *w_ih), *bias = calloc((size_t)N, sizeof *bias);
-    float *w_hh = calloc(n_hh, sizeof *w_hh), *b_hn = calloc((size_t)D * Hp, sizeof *b_hn);
+    float *w_hh = calloc(n_rec, sizeof *w_hh), *b_hn = w_hh ? w_hh + n_hh : NULL;
     rnnscan_status st = RNNSCAN_OK;
-    if (!w_ih || !bias || !w_hh || !b_hn) {
+    if (!w_ih || !bias || !w_hh) {
         st = rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory to pack layer %d",
                           l);
         goto done;
@@ -143,14 +150,12 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
     cl_layer *dst = &cm->layers[l];
     if ((st = create_buffer(m, &dst->w_ih, "weights w_ih", n_ih * sizeof(float), w_ih)) ||
         (st = create_buffer(m, &dst->bias, "input bias", (size_t)N * sizeof(float), bias)) ||
-        (st = create_buffer(m, &dst->w_hh, "weights w_hh", n_hh * sizeof(float), w_hh)) ||
-        (st = create_buffer(m, &dst->b_hn, "bias b_hn", (size_t)D * Hp * sizeof(float), b_hn)))
+        (st = create_buffer(m, &dst->w_hh, "weights w_hh", n_rec * sizeof(float), w_hh)))
         goto done;
 done:
     free(w_ih);
     free(bias);
     free(w_hh);
-    free(b_hn);
     return st;
 }
 
@@ -187,17 +192,16 @@ static rnnscan_status plan_sequences(rnnscan_model *m, const rnnscan_run *run)
     const size_t B = (size_t)run->batch, T = (size_t)run->seq_len;
     if (cm->host_B < B || cm->host_T < T) {
         free(cm->host_order);
-        free(cm->host_lengths);
         free(cm->active);
-        cm->host_order = malloc(B * sizeof(int));
-        cm->host_lengths = malloc(B * sizeof(int));
+        cm->host_order = malloc(2 * B * sizeof(int));
         cm->active = malloc((2 * T + 1) * sizeof(int)); /* active[T], count[T + 1] */
         cm->host_B = cm->host_T = 0;
-        if (!cm->host_order || !cm->host_lengths || !cm->active)
+        if (!cm->host_order || !cm->active)
             return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory for B=%zu",
                                 B);
         cm->host_B = B, cm->host_T = T;
     }
+    cm->host_lengths = cm->host_order + B; /* this call's B, so order and lengths are adjacent */
     /* counting sort by length, longest first, stable: O(B + T) */
     int *count = cm->active + T; /* [T + 1], indexed by length, then block cursors */
     memset(count, 0, (T + 1) * sizeof(int));
@@ -232,24 +236,25 @@ static rnnscan_status launch(rnnscan_model *m, cl_kernel_id id, cl_uint dims,
     return RNNSCAN_OK;
 }
 
-/* Uploads bytes of src, or fills with zero bytes when src is NULL. */
-static rnnscan_status upload(rnnscan_model *m, cl_mem dst, const void *src, size_t bytes,
-                             const char *what)
+/* Uploads bytes of src to dst at offset, or fills with zero bytes when src is NULL. */
+static rnnscan_status upload(rnnscan_model *m, cl_mem dst, size_t offset, const void *src,
+                             size_t bytes, const char *what)
 {
     cl_command_queue q = backend_of(m)->queue;
     const float zero = 0.0f;
-    cl_int rc = src ? clEnqueueWriteBuffer(q, dst, CL_FALSE, 0, bytes, src, 0, NULL, NULL)
-                    : clEnqueueFillBuffer(q, dst, &zero, sizeof zero, 0, bytes, 0, NULL, NULL);
+    cl_int rc = src ? clEnqueueWriteBuffer(q, dst, CL_FALSE, offset, bytes, src, 0, NULL, NULL)
+                    : clEnqueueFillBuffer(q, dst, &zero, sizeof zero, offset, bytes, 0, NULL,
+                                          NULL);
     return rc == CL_SUCCESS ? RNNSCAN_OK
                             : rnnscan_cl_fail(&m->err, src ? "clEnqueueWriteBuffer"
                                                            : "clEnqueueFillBuffer", rc, what);
 }
 
-static rnnscan_status download(rnnscan_model *m, void *dst, cl_mem src, size_t bytes,
-                               const char *what)
+static rnnscan_status download(rnnscan_model *m, void *dst, cl_mem src, size_t offset,
+                               size_t bytes, const char *what)
 {
-    cl_int rc = clEnqueueReadBuffer(backend_of(m)->queue, src, CL_FALSE, 0, bytes, dst, 0, NULL,
-                                    NULL);
+    cl_int rc = clEnqueueReadBuffer(backend_of(m)->queue, src, CL_FALSE, offset, bytes, dst, 0,
+                                    NULL, NULL);
     return rc == CL_SUCCESS ? RNNSCAN_OK : rnnscan_cl_fail(&m->err, "clEnqueueReadBuffer", rc, what);
 }
 
@@ -278,20 +283,32 @@ static rnnscan_status enqueue_projection(rnnscan_model *m, int l, const layer_io
     return launch(m, KERNEL_INPUT_PROJECTION, 2, global, NULL);
 }
 
-/* Sets the arguments shared by the step and persistent kernels, 0 .. STATE_ARGS-1. */
-#define STATE_ARGS 14
-static rnnscan_status set_state_args(rnnscan_model *m, cl_kernel k, int l, const layer_io *io,
-                                     const rnnscan_run_dims *d)
+/* The step and persistent kernels' by-value parameters for layer l.  The
+ * state buffer holds, for S = L*D*B*H: h0 at float 0, c at S, h_n at 2S,
+ * then order [B] and lengths [B] as ints. */
+static cl_step_params layer_params(const rnnscan_model *m, int l, const layer_io *io,
+                                   const rnnscan_run_dims *d)
+{
+    const cl_model *cm = m->impl;
+    const cl_ulong S = (cl_ulong)m->dims.layers * m->dims.directions * d->state_elems;
+    const cl_ulong layer = (cl_ulong)l * m->dims.directions * d->state_elems;
+    cl_step_params p = {
+        .h0_off = layer, .c_off = S + layer, .hn_off = 2 * S + layer,
+        .order_off = 3 * S, .lengths_off = 3 * S + (cl_ulong)d->B,
+        .y_off = 0, .y_ts = io->y_ts, .y_bs = io->y_bs,
+        .gx_ld = cm->N, .s = 0, .B = d->B, .B_active = d->B, .H = m->dims.hidden, .Hp = cm->Hp,
+    };
+    return p;
+}
+
+/* Sets arguments 0..3 of a step or persistent kernel (see PARAMS_ARGS in
+ * kernels/common.cl); argument 4 is the parameters. */
+#define ARG_PARAMS 4
+static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, int l, const layer_io *io)
 {
     cl_model *cm = m->impl;
-    const cl_int gx_ld = cm->N;
-    const cl_ulong state_off = (cl_ulong)l * m->dims.directions * d->state_elems, zero = 0;
-    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(gx_ld),
-                               CL_ARG(cm->layers[l].w_hh), CL_ARG(cm->layers[l].b_hn),
-                               CL_ARG(cm->h0.mem), CL_ARG(state_off), CL_ARG(cm->c.mem),
-                               CL_ARG(state_off), CL_ARG(io->out), CL_ARG(zero), CL_ARG(io->y_ts),
-                               CL_ARG(io->y_bs), CL_ARG(cm->h_n.mem), CL_ARG(state_off),
-                               CL_ARGS_END);
+    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(cm->layers[l].w_hh),
+                               CL_ARG(io->out), CL_ARG(cm->state.mem), CL_ARGS_END);
 }
 
 static rnnscan_status enqueue_host_loop(rnnscan_model *m, int l, const layer_io *io,
@@ -299,26 +316,18 @@ static rnnscan_status enqueue_host_loop(rnnscan_model *m, int l, const layer_io 
 {
     cl_backend *cl = backend_of(m);
     cl_model *cm = m->impl;
-    cl_kernel k = cl->kernels[KERNEL_STEP_FIRST + m->desc.cell];
-    RNNSCAN_TRY(set_state_args(m, k, l, io, d));
-    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp;
-    /* arguments STATE_ARGS .. +6: order, lengths, s, B, B_active, H, Hp; only
-     * s and B_active change from step to step */
-    const cl_uint arg_s = STATE_ARGS + 2, arg_active = STATE_ARGS + 4;
-    cl_int s = 0, active = cm->active[0];
-    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->order.mem),
-                                    CL_ARG(cm->lengths.mem), CL_ARG(s), CL_ARG(B), CL_ARG(active),
-                                    CL_ARG(H), CL_ARG(Hp), CL_ARGS_END));
-    for (; s < d->T && cm->active[s] > 0; s++) {
-        if (s > 0) {
-            active = cm->active[s];
-            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, arg_s, CL_ARG(s), CL_ARGS_END));
-            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, arg_active, CL_ARG(active), CL_ARGS_END));
-        }
-        const size_t global[3] = {(size_t)Hp / 8,
-                                  round_up((size_t)active, cl->step_rows) / cl->step_rows,
+    const cl_kernel_id id = KERNEL_STEP_FIRST + m->desc.cell;
+    RNNSCAN_TRY(set_buffer_args(m, cl->kernels[id], l, io));
+    cl_step_params p = layer_params(m, l, io, d);
+    /* one argument changes per step: the parameters, for s and B_active */
+    for (p.s = 0; p.s < d->T && cm->active[p.s] > 0; p.s++) {
+        p.B_active = cm->active[p.s];
+        RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, cl->kernels[id], ARG_PARAMS, CL_ARG(p),
+                                        CL_ARGS_END));
+        const size_t global[3] = {(size_t)cm->Hp / 8,
+                                  round_up((size_t)p.B_active, cl->step_rows) / cl->step_rows,
                                   (size_t)m->dims.directions};
-        RNNSCAN_TRY(launch(m, KERNEL_STEP_FIRST + m->desc.cell, 3, global, NULL));
+        RNNSCAN_TRY(launch(m, id, 3, global, NULL));
     }
     return RNNSCAN_OK;
 }
@@ -329,16 +338,14 @@ static rnnscan_status enqueue_persistent(rnnscan_model *m, int l, const layer_io
     cl_backend *cl = backend_of(m);
     cl_model *cm = m->impl;
     const cl_kernel_id id = KERNEL_PERSISTENT_FIRST + m->desc.cell;
-    cl_kernel k = cl->kernels[id];
-    RNNSCAN_TRY(set_state_args(m, k, l, io, d));
-    const cl_int B = d->B, H = m->dims.hidden, Hp = cm->Hp;
-    const size_t local_bytes = (size_t)Hp * sizeof(float);
-    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, STATE_ARGS, CL_ARG(cm->lengths.mem), CL_ARG(B),
-                                    CL_ARG(H), CL_ARG(Hp), local_bytes, (const void *)NULL,
-                                    CL_ARGS_END));
-    const size_t group = (size_t)Hp / cl->scan_units;
+    const cl_step_params p = layer_params(m, l, io, d);
+    const size_t local_bytes = (size_t)cm->Hp * sizeof(float);
+    RNNSCAN_TRY(set_buffer_args(m, cl->kernels[id], l, io));
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, cl->kernels[id], ARG_PARAMS, CL_ARG(p), local_bytes,
+                                    (const void *)NULL, CL_ARGS_END));
+    const size_t group = (size_t)cm->Hp / cl->scan_units;
     const size_t local[3] = {group, 1, 1};
-    const size_t global[3] = {group, (size_t)B, (size_t)m->dims.directions};
+    const size_t global[3] = {group, (size_t)d->B, (size_t)m->dims.directions};
     return launch(m, id, 3, global, local);
 }
 
@@ -375,7 +382,7 @@ static rnnscan_status enqueue_layers(rnnscan_model *m, const rnnscan_run *run,
         io.y_ts = last && bf ? DH : (cl_ulong)d->B * DH;
         io.y_bs = last && bf ? (cl_ulong)d->T * DH : DH;
         if (run->lengths) /* outputs past a sequence's end are 0 */
-            RNNSCAN_TRY(upload(m, io.out, NULL, d->y_elems * sizeof(float), "zeroing outputs"));
+            RNNSCAN_TRY(upload(m, io.out, 0, NULL, d->y_elems * sizeof(float), "zeroing outputs"));
         RNNSCAN_TRY(enqueue_projection(m, l, &io, d));
         if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
             RNNSCAN_TRY(enqueue_persistent(m, l, &io, d));
@@ -390,7 +397,8 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
 {
     cl_model *cm = m->impl;
     const int L = m->dims.layers, D = m->dims.directions;
-    const size_t f = sizeof(float), states = (size_t)L * D * d->state_elems;
+    const size_t f = sizeof(float);
+    size_t states; /* L*D*B*H */
     const size_t B = (size_t)d->B;
     size_t gx_bytes;
     if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
@@ -402,24 +410,28 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
     RNNSCAN_TRY(ensure(m, &cm->y, "output y [T][B][D*H]", d->y_elems * f));
     for (int i = 0; i < 2 && i < L - 1; i++)
         RNNSCAN_TRY(ensure(m, &cm->act[i], "layer output [T][B][D*H]", d->y_elems * f));
-    RNNSCAN_TRY(ensure(m, &cm->h0, "h0 [L*D][B][H]", states * f));
-    RNNSCAN_TRY(ensure(m, &cm->h_n, "h_n [L*D][B][H]", states * f));
-    RNNSCAN_TRY(ensure(m, &cm->c, "cell state [L*D][B][H]", states * f));
-    RNNSCAN_TRY(ensure(m, &cm->order, "sequence order [B]", B * sizeof(int)));
-    RNNSCAN_TRY(ensure(m, &cm->lengths, "lengths [B]", B * sizeof(int)));
+    size_t state_bytes; /* 3 float arrays of `states`, 2 int arrays of B */
+    if (!rnnscan_mul_size(&states, (size_t)L * D, d->state_elems) ||
+        !rnnscan_mul3_size(&state_bytes, 3, states, f) ||
+        state_bytes > SIZE_MAX - 2 * B * sizeof(int))
+        return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE, "opencl: state buffer size overflows");
+    state_bytes += 2 * B * sizeof(int);
+    RNNSCAN_TRY(ensure(m, &cm->state, "state h0, c, h_n [L*D][B][H], order and lengths [B]",
+                       state_bytes));
     RNNSCAN_TRY(plan_sequences(m, run));
 
     const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    const size_t c_at = states * f, hn_at = 2 * states * f, order_at = 3 * states * f;
     rnnscan_status st;
-    if ((st = upload(m, cm->x.mem, run->x, d->x_elems * f, "uploading x")) ||
-        (st = upload(m, cm->h0.mem, run->h0, states * f, "uploading h0")) ||
-        (is_lstm && (st = upload(m, cm->c.mem, run->c0, states * f, "uploading c0"))) ||
-        (st = upload(m, cm->order.mem, cm->host_order, B * sizeof(int), "uploading order")) ||
-        (st = upload(m, cm->lengths.mem, cm->host_lengths, B * sizeof(int), "uploading lengths")) ||
+    if ((st = upload(m, cm->x.mem, 0, run->x, d->x_elems * f, "uploading x")) ||
+        (st = upload(m, cm->state.mem, 0, run->h0, states * f, "uploading h0")) ||
+        (is_lstm && (st = upload(m, cm->state.mem, c_at, run->c0, states * f, "uploading c0"))) ||
+        (st = upload(m, cm->state.mem, order_at, cm->host_order, 2 * B * sizeof(int),
+                     "uploading order and lengths")) ||
         (st = enqueue_layers(m, run, d)) ||
-        (st = download(m, run->y, cm->y.mem, d->y_elems * f, "reading y")) ||
-        (run->h_n && (st = download(m, run->h_n, cm->h_n.mem, states * f, "reading h_n"))) ||
-        (run->c_n && (st = download(m, run->c_n, cm->c.mem, states * f, "reading c_n")))) {
+        (st = download(m, run->y, cm->y.mem, 0, d->y_elems * f, "reading y")) ||
+        (run->h_n && (st = download(m, run->h_n, cm->state.mem, hn_at, states * f, "reading h_n"))) ||
+        (run->c_n && (st = download(m, run->c_n, cm->state.mem, c_at, states * f, "reading c_n")))) {
         /* drain what was queued so no transfer touches the caller's arrays later */
         clFinish(backend_of(m)->queue);
         return st;
