@@ -8,14 +8,47 @@
 
 #include "bench.h"
 
-/* Opens every backend asked for; one that cannot open is kept as n/a with
- * its reason.  Returns 0 only for an error the user must fix (a --device
- * that matches nothing). */
+/* One entry per backend, and for OpenCL one per --schedule (the others
+ * ignore schedules): every schedule then runs on the same inputs, in the
+ * same run, next to the others. */
+static void expand_schedules(bench_options *o)
+{
+    rnnscan_backend ids[BENCH_MAX_BACKENDS];
+    int n = o->n_backends;
+    memcpy(ids, o->backends, sizeof ids);
+    o->n_backends = 0;
+    for (int i = 0; i < n; i++) {
+        int per = ids[i] == RNNSCAN_BACKEND_OPENCL ? o->n_schedules : 1;
+        for (int k = 0; k < per; k++) {
+            o->backends[o->n_backends] = ids[i];
+            o->backend_schedules[o->n_backends++] = o->schedules[k];
+        }
+    }
+}
+
+/* Opens every backend asked for (once: entries of one backend share its
+ * context); one that cannot open is kept as n/a with its reason.  Returns 0
+ * only for an error the user must fix (a --device that matches nothing). */
 static int open_backends(const bench_options *o, bench_backend *be)
 {
     for (int i = 0; i < o->n_backends; i++) {
         memset(&be[i], 0, sizeof be[i]);
         be[i].id = o->backends[i];
+        be[i].schedule = o->backend_schedules[i];
+        snprintf(be[i].label, sizeof be[i].label, "%s%s%s", rnnscan_backend_name(be[i].id),
+                 be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1 ? "/" : "",
+                 be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1
+                     ? bench_schedule_name(be[i].schedule)
+                     : "");
+        int first = 0;
+        while (be[first].id != be[i].id)
+            first++;
+        if (first < i) { /* the same backend, another schedule */
+            be[i].ctx = be[first].ctx, be[i].shares_ctx = 1, be[i].build_ms = be[first].build_ms;
+            memcpy(be[i].reason, be[first].reason, sizeof be[i].reason);
+            memcpy(be[i].device, be[first].device, sizeof be[i].device);
+            continue;
+        }
         rnnscan_context_options opts = {o->backends[i], o->device};
         rnnscan_status st = rnnscan_context_create(&opts, &be[i].ctx);
         if (st != RNNSCAN_OK) {
@@ -26,7 +59,8 @@ static int open_backends(const bench_options *o, bench_backend *be)
                 fprintf(stderr, "rnnscan bench: --device '%s': %s\n", o->device,
                         rnnscan_last_error());
                 for (int k = 0; k < i; k++)
-                    rnnscan_context_free(be[k].ctx);
+                    if (!be[k].shares_ctx)
+                        rnnscan_context_free(be[k].ctx);
                 return 0;
             }
             continue;
@@ -35,7 +69,9 @@ static int open_backends(const bench_options *o, bench_backend *be)
         be[i].build_ms = rnnscan_context_build_ms(be[i].ctx);
     }
     for (int i = 0; i < o->n_backends; i++) /* after all opened: a bad --device prints one line */
-        if (!be[i].ctx)
+        if (be[i].shares_ctx)
+            continue;
+        else if (!be[i].ctx)
             fprintf(stderr, "rnnscan bench: backend %s is n/a: %s\n", rnnscan_backend_name(be[i].id),
                     be[i].reason);
         else if (be[i].id == RNNSCAN_BACKEND_OPENCL)
@@ -77,7 +113,7 @@ static void progress(const bench_options *o, const bench_case *c, const bench_ba
 {
     char label[96];
     bench_case_label(c, label, sizeof label);
-    fprintf(stderr, "[%d/%d] %-24s %-9s ", done, total, label, rnnscan_backend_name(be->id));
+    fprintf(stderr, "[%d/%d] %-24s %-17s ", done, total, label, be->label);
     if (r->outcome == BENCH_RAN)
         fprintf(stderr, "median %.3f ms (%d runs), %.2f GFLOP/s\n", r->median_ms, o->runs,
                 r->gflops);
@@ -134,6 +170,7 @@ int cli_bench(int argc, char **argv)
         return 0;
     }
     reference_first(&o);
+    expand_schedules(&o);
     bench_backend be[BENCH_MAX_BACKENDS];
     bench_result *results = calloc((size_t)o.n_cases * o.n_backends, sizeof *results);
     if (!results) {
@@ -156,11 +193,12 @@ int cli_bench(int argc, char **argv)
             char label[96];
             bench_case_label(&o.cases[r->case_index], label, sizeof label);
             fprintf(stderr, "rnnscan bench: WARNING: %s on %s wrote NaN (or left outputs unwritten)\n",
-                    label, rnnscan_backend_name(be[r->backend_index].id));
+                    label, be[r->backend_index].label);
         }
     }
     for (int i = 0; i < o.n_backends; i++)
-        rnnscan_context_free(be[i].ctx);
+        if (!be[i].shares_ctx)
+            rnnscan_context_free(be[i].ctx);
     free(results);
     return status;
 }

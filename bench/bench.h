@@ -9,7 +9,9 @@
 #include "rnnscan.h"
 
 #define BENCH_MAX_CASES 64
-#define BENCH_MAX_BACKENDS 3
+#define BENCH_MAX_SCHEDULES 3
+/* entries: each backend once, OpenCL once per schedule asked for */
+#define BENCH_MAX_BACKENDS (3 + BENCH_MAX_SCHEDULES - 1)
 #define BENCH_MSG 512
 
 /* One network shape: cell:T:B:X:H. */
@@ -25,8 +27,10 @@ typedef struct bench_options {
     bench_case cases[BENCH_MAX_CASES];
     int n_cases;
     rnnscan_backend backends[BENCH_MAX_BACKENDS];
+    rnnscan_schedule backend_schedules[BENCH_MAX_BACKENDS]; /* per entry, see bench.c */
     int n_backends;
-    rnnscan_schedule schedule;
+    rnnscan_schedule schedules[BENCH_MAX_SCHEDULES]; /* --schedule, in order */
+    int n_schedules;
     int runs, warmup;
     const char *device;     /* --device, NULL: RNNSCAN_DEVICE or the default */
     bench_lengths lengths;
@@ -39,7 +43,10 @@ typedef struct bench_options {
 /* A backend as opened for the whole benchmark. */
 typedef struct bench_backend {
     rnnscan_backend id;
-    rnnscan_context *ctx; /* NULL: not available, see reason */
+    rnnscan_schedule schedule; /* passed to every run (ignored but by OpenCL) */
+    char label[32];            /* "opencl", or "opencl/persistent" when several */
+    rnnscan_context *ctx;      /* NULL: not available, see reason */
+    int shares_ctx;            /* ctx belongs to an earlier entry */
     char reason[BENCH_MSG];
     char device[256];
     double build_ms;
@@ -109,6 +116,7 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
 
 /* report.c */
 const char *bench_schedule_name(rnnscan_schedule s);
+const char *bench_schedule_list(const bench_options *o); /* "host,persistent" */
 void bench_report(FILE *f, const bench_options *o, const bench_backend *be,
                   const bench_result *results, int n_results);
 

@@ -186,7 +186,7 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
     if (out->c_n)
         fill_nan(out->c_n, out->state_elems);
     rnnscan_run run = {.seq_len = c->T, .batch = c->B, .x = in->x, .lengths = in->lengths,
-                       .y = out->y, .h_n = out->h_n, .c_n = out->c_n, .schedule = o->schedule};
+                       .y = out->y, .h_n = out->h_n, .c_n = out->c_n, .schedule = be->schedule};
     for (int i = 0; i < o->warmup + o->runs; i++) {
         double start = now_ms();
         st = rnnscan_model_scan(model, &run);

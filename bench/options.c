@@ -19,7 +19,8 @@ static void usage(FILE *f)
             "                      and/or cell:T:B:X:H specs, e.g. lstm:256:64:256:256 "
             "(default: quick)\n"
             "  --backends LIST     reference,cpu,opencl (default: all; an unavailable one is n/a)\n"
-            "  --schedule S        host | persistent | auto (default auto), passed to each run\n"
+            "  --schedule LIST     host, persistent and/or auto (default auto), comma-separated:\n"
+            "                      the OpenCL backend runs once per schedule, side by side\n"
             "  --runs N            timed runs per case and backend, N >= %d (default %d)\n"
             "  --warmup N          untimed runs before them (default 1)\n"
             "  --device SPEC       OpenCL device: index or name substring (see rnnscan devices)\n"
@@ -62,6 +63,33 @@ static int parse_int(const char *s, long lo, long hi, int *out)
     return 1;
 }
 
+static int parse_schedules(const char *list, bench_options *o)
+{
+    static const struct {
+        const char *name;
+        rnnscan_schedule s;
+    } known[] = {{"auto", RNNSCAN_SCHEDULE_AUTO},
+                 {"host", RNNSCAN_SCHEDULE_HOST},
+                 {"persistent", RNNSCAN_SCHEDULE_PERSISTENT}};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    o->n_schedules = 0;
+    for (char *save = NULL, *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        int k = 0;
+        while (k < 3 && strcmp(p, known[k].name) != 0)
+            k++;
+        if (k == 3)
+            return bad("--schedule: '%s'; want host, persistent or auto", p);
+        for (int i = 0; i < o->n_schedules; i++)
+            if (o->schedules[i] == known[k].s)
+                return bad("--schedule: '%s' named twice", p);
+        o->schedules[o->n_schedules++] = known[k].s;
+    }
+    if (o->n_schedules == 0)
+        return bad("--schedule: empty list");
+    return 1;
+}
+
 static int parse_backends(const char *list, bench_options *o)
 {
     char buf[256];
@@ -87,7 +115,8 @@ int bench_parse_options(int argc, char **argv, bench_options *o)
     o->runs = DEFAULT_RUNS;
     o->warmup = 1;
     o->layers = 1;
-    o->schedule = RNNSCAN_SCHEDULE_AUTO;
+    o->schedules[0] = RNNSCAN_SCHEDULE_AUTO;
+    o->n_schedules = 1;
     o->ref_limit_gflop = DEFAULT_REF_LIMIT_GFLOP;
     const rnnscan_backend all[] = {RNNSCAN_BACKEND_REFERENCE, RNNSCAN_BACKEND_CPU,
                                    RNNSCAN_BACKEND_OPENCL};
@@ -118,14 +147,8 @@ int bench_parse_options(int argc, char **argv, bench_options *o)
                 return -1;
         } else if (strcmp(a, "--schedule") == 0) {
             NEED_VALUE();
-            if (strcmp(v, "host") == 0)
-                o->schedule = RNNSCAN_SCHEDULE_HOST;
-            else if (strcmp(v, "persistent") == 0)
-                o->schedule = RNNSCAN_SCHEDULE_PERSISTENT;
-            else if (strcmp(v, "auto") == 0)
-                o->schedule = RNNSCAN_SCHEDULE_AUTO;
-            else
-                return bad("--schedule: '%s'; want host, persistent or auto", v);
+            if (parse_schedules(v, o) < 0)
+                return -1;
         } else if (strcmp(a, "--runs") == 0) {
             NEED_VALUE();
             if (!parse_int(v, MIN_RUNS, 100000, &o->runs))

@@ -12,6 +12,22 @@ const char *bench_schedule_name(rnnscan_schedule s)
                                                                                   : "auto";
 }
 
+const char *bench_schedule_list(const bench_options *o)
+{
+    static char buf[64];
+    buf[0] = '\0';
+    for (int i = 0; i < o->n_schedules; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "",
+                 bench_schedule_name(o->schedules[i]));
+    return buf;
+}
+
+/* The schedule a row ran with; "-" for backends that have none. */
+static const char *row_schedule(const bench_backend *b)
+{
+    return b->id == RNNSCAN_BACKEND_OPENCL ? bench_schedule_name(b->schedule) : "-";
+}
+
 static const char *outcome_name(bench_outcome x)
 {
     static const char *names[] = {"ran", "n/a", "skipped", "failed"};
@@ -53,7 +69,7 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
 {
     fprintf(f, "rnnscan %s bench: %d timed runs after %d warm-up per case and backend, "
                "schedule %s\n",
-            rnnscan_version_string(), o->runs, o->warmup, bench_schedule_name(o->schedule));
+            rnnscan_version_string(), o->runs, o->warmup, bench_schedule_list(o));
     fprintf(f, "model: %d layer%s, %s, %s; weights U(-1/sqrt(H), 1/sqrt(H)), inputs N(0,1)\n",
             o->layers, o->layers > 1 ? "s" : "", o->bidirectional ? "bidirectional" : "one direction",
             o->lengths == BENCH_LENGTHS_UNIFORM ? "sequence lengths uniform in [T/4, T]"
@@ -63,6 +79,8 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
         fprintf(f, "load average (1, 5, 15 min) at the end: %s\n", load_average());
     fprintf(f, "\n");
     for (int i = 0; i < o->n_backends; i++) {
+        if (be[i].shares_ctx)
+            continue;
         fprintf(f, "  %-10s ", rnnscan_backend_name(be[i].id));
         if (be[i].ctx && be[i].id == RNNSCAN_BACKEND_OPENCL)
             fprintf(f, "%s; program build %.1f ms (once per context, not in the times)\n",
@@ -72,30 +90,31 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
         else
             fprintf(f, "n/a: %s\n", be[i].reason);
     }
-    fprintf(f, "\n%-24s %-9s %10s %10s %10s %8s %16s %10s %9s\n", "case", "backend", "median_ms",
+    fprintf(f, "\n%-24s %-17s %10s %10s %10s %8s %26s %10s %9s\n", "case", "backend", "median_ms",
             "min_ms", "max_ms", "GFLOP/s", "speedup", "max|d-ref|", "model_ms");
     for (int i = 0; i < n; i++) {
         const bench_result *r = &res[i];
         char label[96] = "";
         if (r->backend_index == 0)
             bench_case_label(&o->cases[r->case_index], label, sizeof label);
-        fprintf(f, "%-24s %-9s ", label, rnnscan_backend_name(be[r->backend_index].id));
+        fprintf(f, "%-24s %-17s ", label, be[r->backend_index].label);
         if (r->outcome != BENCH_RAN) {
             fprintf(f, "%10s   %s\n", r->outcome == BENCH_FAILED ? "FAILED" : outcome_name(r->outcome),
                     r->note);
             continue;
         }
-        char speed[40] = "-", diff[24] = "-";
+        char speed[64] = "-", diff[24] = "-";
         if (r->speedup_base >= 0) {
             rnnscan_backend base = be[r->speedup_base].id;
             if (base == RNNSCAN_BACKEND_REFERENCE)
                 snprintf(speed, sizeof speed, "%.2fx", r->speedup);
             else
-                snprintf(speed, sizeof speed, "%.2fx vs %s", r->speedup, rnnscan_backend_name(base));
+                snprintf(speed, sizeof speed, "%.2fx vs %s", r->speedup,
+                         be[r->speedup_base].label);
         }
         if (r->compared)
             snprintf(diff, sizeof diff, isnan(r->max_abs_diff) ? "NaN!" : "%.2g", r->max_abs_diff);
-        fprintf(f, "%10.3f %10.3f %10.3f %8.2f %16s %10s %9.2f\n", r->median_ms, r->min_ms,
+        fprintf(f, "%10.3f %10.3f %10.3f %8.2f %26s %10s %9.2f\n", r->median_ms, r->min_ms,
                 r->max_ms, r->gflops, speed, diff, r->model_ms);
     }
     fprintf(f, "\nspeedup: the reference's median / this median (where the reference did not run,\n"
@@ -129,7 +148,7 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
         const bench_backend *b = &be[r->backend_index];
         fprintf(f, "%s,%d,%d,%d,%d,%d,%d,%s,%s,%s,%s,", rnnscan_cell_name(c->cell), c->T, c->B,
                 c->X, c->H, o->layers, o->bidirectional, lengths_name(o),
-                rnnscan_backend_name(b->id), bench_schedule_name(o->schedule),
+                rnnscan_backend_name(b->id), row_schedule(b),
                 outcome_name(r->outcome));
         if (r->outcome == BENCH_RAN) {
             fprintf(f, "%.4f,%.4f,%.4f,%.4f,", r->median_ms, r->min_ms, r->max_ms, r->gflops);
@@ -190,9 +209,9 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
                        const bench_result *res, int n)
 {
     fprintf(f, "{\n  \"rnnscan_version\": \"%s\",\n  \"runs\": %d,\n  \"warmup\": %d,\n"
-               "  \"schedule\": \"%s\",\n  \"layers\": %d,\n  \"bidirectional\": %s,\n"
+               "  \"schedules\": \"%s\",\n  \"layers\": %d,\n  \"bidirectional\": %s,\n"
                "  \"lengths\": \"%s\",\n  \"loadavg\": \"%s\",\n  \"flops\": ",
-            rnnscan_version_string(), o->runs, o->warmup, bench_schedule_name(o->schedule),
+            rnnscan_version_string(), o->runs, o->warmup, bench_schedule_list(o),
             o->layers, o->bidirectional ? "true" : "false", lengths_name(o), load_average());
     json_text(f, flops_rule(o));
     fprintf(f, ",\n  \"backends\": [\n");
@@ -214,9 +233,11 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
         const bench_result *r = &res[i];
         const bench_case *c = &o->cases[r->case_index];
         fprintf(f, "    {\"cell\": \"%s\", \"T\": %d, \"B\": %d, \"X\": %d, \"H\": %d, "
-                   "\"backend\": \"%s\", \"status\": \"%s\", \"active_steps\": %.0f",
+                   "\"backend\": \"%s\", \"schedule\": \"%s\", \"status\": \"%s\", "
+                   "\"active_steps\": %.0f",
                 rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H,
-                rnnscan_backend_name(be[r->backend_index].id), outcome_name(r->outcome),
+                rnnscan_backend_name(be[r->backend_index].id),
+                row_schedule(&be[r->backend_index]), outcome_name(r->outcome),
                 r->active_steps);
         if (r->outcome == BENCH_RAN) {
             fprintf(f, ", \"median_ms\": %.6g, \"min_ms\": %.6g, \"max_ms\": %.6g, "
