@@ -5,9 +5,9 @@
  * Work split: global size (Hp / 8, ceil(B_active / RNNSCAN_STEP_ROWS), D).
  * Work-item (u, v, dir) owns hidden units 8u .. 8u+7 of direction dir for
  * RNNSCAN_STEP_ROWS sequence slots ("rows"), with one float8 register per
- * gate and row.  Each k step loads G float8 of w_hh (stored [D][H][G*Hp],
- * W_hh transposed once at model creation, so the 8 units are contiguous) and
- * one scalar of each row's previous state.
+ * gate and row.  Each k step loads G float8 of w_hh (W_hh transposed once
+ * at model creation, so the 8 units are contiguous; rows or panels, see
+ * W_BLOCK in common.cl) and one scalar of each row's previous state.
  *
  * Sequences: slot -> sequence b through `order` (sorted by length, longest
  * first), so the sequences still running at step s are the first B_active
@@ -30,7 +30,8 @@
     const int j0 = get_global_id(0) * 8, dir = get_global_id(2);                          \
     const int n = min(8, H - j0);                                                         \
     const size_t gate_base = (size_t)dir * (G) * Hp + j0;                                 \
-    const __global float *w = w_hh + (size_t)dir * H * (G) * Hp + j0
+    const __global float *w = W_BLOCK(w_hh, dir, G, H, Hp, j0);                           \
+    const size_t w_ks = W_KSTRIDE(G, Hp), w_gs = W_GSTRIDE(Hp)
 
 /* Row r: its sequence b, time t, previous state hp and gate inputs gxr. */
 #define ROW_SETUP(r)                                                                      \
@@ -54,16 +55,29 @@
             rnnscan_store(h_n + hn_off + ((size_t)dir * B + b##r) * H + j0, h, n);        \
     }
 
+/* The k loop over the rows in EACH: every row, or row 0 alone when it is the
+ * only live one (B_active = 1, or the last work-item of an odd batch), so
+ * dead rows cost no arithmetic; with B = 1 that is 3x fewer FMAs per step. */
+#define ROW0_ONLY(X) X(0)
+#define K_LOOP(LOOP)                                                                      \
+    if (RNNSCAN_STEP_ROWS == 1 || get_global_id(1) * RNNSCAN_STEP_ROWS + 1 < B_active) {  \
+        LOOP(STEP_EACH)                                                                   \
+    } else {                                                                              \
+        LOOP(ROW0_ONLY)                                                                   \
+    }
+
 /* ---- vanilla RNN: one gate ---- */
 #define RNN_INIT(r) float8 a##r = vload8(0, gxr##r);
 #define RNN_FMA(r) a##r = fma((float8)(hp##r[k]), wa, a##r);
+#define RNN_K(EACH)                                                                       \
+    for (int k = 0; k < H; k++) {                                                         \
+        const float8 wa = vload8(0, w + k * w_ks);                                        \
+        EACH(RNN_FMA)                                                                     \
+    }
 #define RNN_LOOP                                                                          \
     STEP_EACH(ROW_SETUP)                                                                  \
     STEP_EACH(RNN_INIT)                                                                   \
-    for (int k = 0; k < H; k++) {                                                         \
-        const float8 wa = vload8(0, w + (size_t)k * Hp);                                  \
-        STEP_EACH(RNN_FMA)                                                                \
-    }
+    K_LOOP(RNN_K)
 
 __kernel void rnn_tanh_step(PARAMS_ARGS)
 {
@@ -90,10 +104,6 @@ __kernel void lstm_step(PARAMS_ARGS)
     float8 ai##r = vload8(0, gxr##r), af##r = vload8(0, gxr##r + Hp);                     \
     float8 ag##r = vload8(0, gxr##r + 2 * Hp), ao##r = vload8(0, gxr##r + 3 * Hp);
     STEP_EACH(LSTM_INIT)
-    for (int k = 0; k < H; k++) {
-        const __global float *wk = w + (size_t)k * 4 * Hp;
-        const float8 wi = vload8(0, wk), wf = vload8(0, wk + Hp);
-        const float8 wg = vload8(0, wk + 2 * Hp), wo = vload8(0, wk + 3 * Hp);
 #define LSTM_FMA(r)                                                                       \
     {                                                                                     \
         const float8 hk = (float8)(hp##r[k]);                                             \
@@ -102,8 +112,14 @@ __kernel void lstm_step(PARAMS_ARGS)
         ag##r = fma(hk, wg, ag##r);                                                       \
         ao##r = fma(hk, wo, ao##r);                                                       \
     }
-        STEP_EACH(LSTM_FMA)
+#define LSTM_K(EACH)                                                                      \
+    for (int k = 0; k < H; k++) {                                                         \
+        const __global float *wk = w + k * w_ks;                                          \
+        const float8 wi = vload8(0, wk), wf = vload8(0, wk + w_gs);                       \
+        const float8 wg = vload8(0, wk + 2 * w_gs), wo = vload8(0, wk + 3 * w_gs);        \
+        EACH(LSTM_FMA)                                                                    \
     }
+    K_LOOP(LSTM_K)
 #define LSTM_OUT(r)                                                                       \
     if (live##r) {                                                                        \
         __global float *cs = c + c_off + ((size_t)dir * B + b##r) * H + j0;               \
@@ -125,9 +141,6 @@ __kernel void gru_step(PARAMS_ARGS)
     const float8 bn = vload8(0, b_hn + (size_t)dir * Hp + j0);
 #define GRU_INIT(r) float8 ar##r = vload8(0, gxr##r), az##r = vload8(0, gxr##r + Hp), an##r = bn;
     STEP_EACH(GRU_INIT)
-    for (int k = 0; k < H; k++) {
-        const __global float *wk = w + (size_t)k * 3 * Hp;
-        const float8 wr = vload8(0, wk), wz = vload8(0, wk + Hp), wn = vload8(0, wk + 2 * Hp);
 #define GRU_FMA(r)                                                                        \
     {                                                                                     \
         const float8 hk = (float8)(hp##r[k]);                                             \
@@ -135,8 +148,14 @@ __kernel void gru_step(PARAMS_ARGS)
         az##r = fma(hk, wz, az##r);                                                       \
         an##r = fma(hk, wn, an##r);                                                       \
     }
-        STEP_EACH(GRU_FMA)
+#define GRU_K(EACH)                                                                       \
+    for (int k = 0; k < H; k++) {                                                         \
+        const __global float *wk = w + k * w_ks;                                          \
+        const float8 wr = vload8(0, wk), wz = vload8(0, wk + w_gs);                       \
+        const float8 wn = vload8(0, wk + 2 * w_gs);                                       \
+        EACH(GRU_FMA)                                                                     \
     }
+    K_LOOP(GRU_K)
 #define GRU_OUT(r)                                                                        \
     if (live##r) {                                                                        \
         const float8 rg = rnnscan_sigmoid8(ar##r), z = rnnscan_sigmoid8(az##r);           \

@@ -4,6 +4,7 @@
  * defaults let each file compile on its own):
  *   RNNSCAN_TILE_ROWS  input projection: rows of x per work-item
  *   RNNSCAN_STEP_ROWS  step kernels: sequences per work-item
+ *   RNNSCAN_W_PANELS   layout of W_hh (below): 1 on CPU devices, 0 on GPUs
  * Both kernels give each work-item 8 consecutive hidden units or gate columns
  * as one float8, so a CPU device (PoCL) computes them with SIMD registers
  * and a GPU with 8 independent accumulators.  Gate blocks are padded to Hp, a
@@ -45,6 +46,32 @@
 #define STEP_EACH(X) X(0) X(1) X(2) X(3)
 #else
 #error "RNNSCAN_STEP_ROWS must be 1, 2, 3 or 4"
+#endif
+
+#ifndef RNNSCAN_W_PANELS
+#define RNNSCAN_W_PANELS 1
+#endif
+
+/* W_hh, transposed at model creation, per direction d: element (k, gate g,
+ * unit j) of the [H][G*Hp] matrix W_hh^T is at
+ *   RNNSCAN_W_PANELS 0: d*H*G*Hp + k*G*Hp + g*Hp + j      (rows of G*Hp)
+ *   RNNSCAN_W_PANELS 1: d*H*G*Hp + (j/8)*H*G*8 + k*G*8 + g*8 + j%8
+ * Rows suit a GPU: neighbouring work-items read neighbouring units, so
+ * loads coalesce.  Panels suit a CPU: the work-item that owns units
+ * 8u..8u+7 reads one contiguous block of H*G*32 bytes from start to end, a
+ * stream the hardware prefetcher follows, where rows jump G*Hp*4 bytes
+ * (a new page for H >= 256) every k.  W_BLOCK is the work-item's first
+ * element for units from j0, W_KSTRIDE the step from k to k+1,
+ * W_GSTRIDE from one gate to the next.  src/opencl/cl_model.c packs both. */
+#if RNNSCAN_W_PANELS
+#define W_BLOCK(w_hh, dir, G, H, Hp, j0)                                                  \
+    ((w_hh) + (size_t)(dir) * (H) * (G) * (Hp) + (size_t)((j0) / 8) * (H) * (G) * 8 + (j0) % 8)
+#define W_KSTRIDE(G, Hp) ((size_t)(G) * 8)
+#define W_GSTRIDE(Hp) 8
+#else
+#define W_BLOCK(w_hh, dir, G, H, Hp, j0) ((w_hh) + (size_t)(dir) * (H) * (G) * (Hp) + (j0))
+#define W_KSTRIDE(G, Hp) ((size_t)(G) * (Hp))
+#define W_GSTRIDE(Hp) (Hp)
 #endif
 
 inline float rnnscan_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }

@@ -13,7 +13,8 @@
  * Each sequence runs its own length, so finished sequences cost nothing.
  * The cell is fixed per kernel (one entry point per cell), so the loop has no
  * branches on it.  Inputs and outputs are laid out as in cell_step.cl (gx
- * from input_projection.cl, w_hh [D][H][G*Hp] then b_hn [D][Hp], y addressed
+ * from input_projection.cl, w_hh as W_BLOCK in common.cl says, then b_hn
+ * [D][Hp], y addressed
  * y[y_off + t*y_ts + b*y_bs + dir*H + j]).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
@@ -49,24 +50,24 @@ typedef float unitv;
     PARAMS_UNPACK;                                                                        \
     const int j0 = get_local_id(0) * RNNSCAN_SCAN_UNITS;                                  \
     const int b = get_global_id(1), dir = get_global_id(2);                               \
-    const int n = min(RNNSCAN_SCAN_UNITS, H - j0); /* units to store; <= 0: padding */   \
+    const int n = min(RNNSCAN_SCAN_UNITS, H - j0); /* units to store; <= 0: padding */    \
     const int len = lengths[b];                                                           \
     const size_t seq_state = ((size_t)dir * B + b) * H;                                   \
     for (int k = get_local_id(0); k < Hp; k += get_local_size(0))                         \
         h_loc[k] = k < H ? h0[h0_off + seq_state + k] : 0.0f;                             \
     barrier(CLK_LOCAL_MEM_FENCE);                                                         \
-    const __global float *w = w_hh + (size_t)dir * H * (G) * Hp + j0;                     \
+    const __global float *w = W_BLOCK(w_hh, dir, G, H, Hp, j0);                           \
     const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * (G) * Hp + j0;    \
     const size_t gx_ts = (size_t)B * gx_ld;                                               \
-    const size_t w_ld = (size_t)(G) * Hp
+    const size_t w_ld = W_KSTRIDE(G, Hp), w_gs = W_GSTRIDE(Hp)
 
 /* The loop over this sequence's steps; the body (the macro's arguments, so
  * that its commas pass through) computes unitv h from g (this step's gate
  * inputs) and h_loc (h_{t-1}). */
-#define SCAN_LOOP(...)                                                                   \
+#define SCAN_LOOP(...)                                                                    \
     for (int s = 0; s < len; s++) {                                                       \
         const int t = dir ? len - 1 - s : s;                                              \
-        const __global float *g = gx_b + (size_t)t * gx_ts;                              \
+        const __global float *g = gx_b + (size_t)t * gx_ts;                               \
         unitv h;                                                                          \
         __VA_ARGS__                                                                       \
         barrier(CLK_LOCAL_MEM_FENCE); /* every work-item has read h_{t-1} */              \
@@ -74,7 +75,7 @@ typedef float unitv;
         if (n > 0)                                                                        \
             UV_STORE_N(y + y_off + (size_t)t * y_ts + (size_t)b * y_bs + (size_t)dir * H + j0, \
                        h, n);                                                             \
-        barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */   \
+        barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */    \
     }                                                                                     \
     if (n > 0)                                                                            \
         UV_STORE_N(h_n + hn_off + seq_state + j0, UV_LOAD(h_loc + j0), n)
@@ -114,9 +115,9 @@ __kernel void persistent_lstm(PARAMS_ARGS, __local float *h_loc)
             const unitv hk = UV_SPLAT(h_loc[k]);
             const __global float *wk = w + k * w_ld;
             ai = fma(hk, UV_LOAD(wk), ai);
-            af = fma(hk, UV_LOAD(wk + Hp), af);
-            ag = fma(hk, UV_LOAD(wk + 2 * Hp), ag);
-            ao = fma(hk, UV_LOAD(wk + 3 * Hp), ao);
+            af = fma(hk, UV_LOAD(wk + w_gs), af);
+            ag = fma(hk, UV_LOAD(wk + 2 * w_gs), ag);
+            ao = fma(hk, UV_LOAD(wk + 3 * w_gs), ao);
         }
         c_j = UV_SIGMOID(af) * c_j + UV_SIGMOID(ai) * UV_TANH(ag);
         h = UV_SIGMOID(ao) * UV_TANH(c_j);
@@ -138,8 +139,8 @@ __kernel void persistent_gru(PARAMS_ARGS, __local float *h_loc)
             const unitv hk = UV_SPLAT(h_loc[k]);
             const __global float *wk = w + k * w_ld;
             ar = fma(hk, UV_LOAD(wk), ar);
-            az = fma(hk, UV_LOAD(wk + Hp), az);
-            an = fma(hk, UV_LOAD(wk + 2 * Hp), an);
+            az = fma(hk, UV_LOAD(wk + w_gs), az);
+            an = fma(hk, UV_LOAD(wk + 2 * w_gs), an);
         }
         const unitv r = UV_SIGMOID(ar), z = UV_SIGMOID(az);
         const unitv nn = UV_TANH(UV_LOAD(g + 2 * Hp) + r * an);

@@ -73,13 +73,15 @@ static rnnscan_status build_program(cl_backend *cl, double *build_ms)
     cl->tile_rows = gpu ? 4 : 6;
     cl->step_rows = gpu ? 1 : 3; /* 3: measured 30% faster than 2 or 4 on PoCL (LSTM, B=64, H=256) */
     cl->scan_units = gpu ? 1 : 8;
+    cl->w_panels = !gpu;
     /* RNNSCAN_BUILD_OPTIONS: extra options appended, for experiments and for
      * the test that a failing build hands its log to the caller. */
     const char *extra = getenv("RNNSCAN_BUILD_OPTIONS");
     char options[1024];
     snprintf(options, sizeof options,
-             "-cl-std=CL1.2 -DRNNSCAN_TILE_ROWS=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_SCAN_UNITS=%d %s",
-             cl->tile_rows, cl->step_rows, cl->scan_units, extra ? extra : "");
+             "-cl-std=CL1.2 -DRNNSCAN_TILE_ROWS=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_SCAN_UNITS=%d "
+             "-DRNNSCAN_W_PANELS=%d %s",
+             cl->tile_rows, cl->step_rows, cl->scan_units, cl->w_panels, extra ? extra : "");
     double t0 = now_ms();
     rc = clBuildProgram(cl->program, 1, &cl->device, options, NULL, NULL);
     *build_ms = now_ms() - t0;

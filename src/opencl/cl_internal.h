@@ -47,6 +47,7 @@ typedef struct cl_backend {
     int tile_rows; /* RNNSCAN_TILE_ROWS the program was built with */
     int step_rows; /* RNNSCAN_STEP_ROWS the program was built with */
     int scan_units; /* RNNSCAN_SCAN_UNITS: hidden units per persistent work-item */
+    int w_panels;   /* RNNSCAN_W_PANELS: W_hh packed in panels (kernels/common.cl) */
 } cl_backend;
 
 /* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */

@@ -18,7 +18,8 @@ typedef struct scratch {
 typedef struct cl_layer {
     cl_mem w_ih; /* [In][N]      columns dir*G*Hp + g*Hp + j, zero padding    */
     cl_mem bias; /* [N]          b_ih + b_hh, except GRU's n gate (b_in only)  */
-    cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction, then          */
+    cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction (rows or panels,
+                    see w_hh_index), then                                      */
                  /* [D][Hp]      b_hn (GRU; multiplied by r in the step), zeros  */
 } cl_layer;
 
@@ -111,13 +112,23 @@ static void opencl_model_release(rnnscan_model *m)
     m->impl = NULL;
 }
 
+/* Where element (direction d, k, gate g, unit j) of the transposed W_hh
+ * goes: rows or panels of 8 units, as W_BLOCK in kernels/common.cl reads it. */
+static size_t w_hh_index(int panels, size_t d, size_t k, size_t g, size_t j, size_t H, size_t G,
+                         size_t Hp)
+{
+    const size_t dir_base = d * H * G * Hp;
+    return panels ? dir_base + (j / 8) * H * G * 8 + k * G * 8 + g * 8 + j % 8
+                  : dir_base + k * G * Hp + g * Hp + j;
+}
+
 /* Packs layer l (both directions) into the kernels' layouts and uploads it. */
 static rnnscan_status upload_layer(rnnscan_model *m, int l)
 {
     cl_model *cm = m->impl;
     const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
     const int N = cm->N, In = m->layers[l * D].input;
-    const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU;
+    const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = backend_of(m)->w_panels;
     const size_t n_ih = (size_t)In * N, n_hh = (size_t)D * H * G * Hp, n_rec = n_hh + (size_t)D * Hp;
     /* refuse before staging: the packed copies are as large as the buffers */
     RNNSCAN_TRY(check_alloc(m, "weights w_ih", n_ih * sizeof(float)));
@@ -139,8 +150,7 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
                 for (int k = 0; k < In; k++)
                     w_ih[(size_t)k * N + col] = src->w_ih[row * In + k];
                 for (int k = 0; k < H; k++)
-                    w_hh[((size_t)d * H + k) * G * Hp + (size_t)g * Hp + j] =
-                        src->w_hh[row * H + k];
+                    w_hh[w_hh_index(panels, d, k, g, j, H, G, Hp)] = src->w_hh[row * H + k];
                 int n_gate = is_gru && g == 2;
                 bias[col] = src->b_ih[row] + (n_gate ? 0.0f : src->b_hh[row]);
                 if (n_gate)
