@@ -16,7 +16,8 @@ typedef struct scratch {
 
 /* One layer, both directions, packed for the kernels (see kernels/common.cl). */
 typedef struct cl_layer {
-    cl_mem w_ih; /* [In][N]      columns dir*G*Hp + g*Hp + j, zero padding    */
+    cl_mem w_ih; /* [In][N]      columns dir*G*Hp + g*Hp + j, zero padding;   */
+                 /*              on CPU devices panels [N/16][In][16]          */
     cl_mem bias; /* [N]          b_ih + b_hh, except GRU's n gate (b_in only)  */
     cl_mem w_hh; /* [D][H][G*Hp] W_hh transposed per direction (rows or panels,
                     see w_hh_index), then                                      */
@@ -147,8 +148,9 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
             for (int j = 0; j < H; j++) {
                 const size_t row = (size_t)g * H + j; /* PyTorch's row */
                 const size_t col = (size_t)d * G * Hp + (size_t)g * Hp + j;
-                for (int k = 0; k < In; k++)
-                    w_ih[(size_t)k * N + col] = src->w_ih[row * In + k];
+                for (int k = 0; k < In; k++) /* rows [In][N] or panels [N/16][In][16] */
+                    w_ih[panels ? (col / 16 * In + k) * 16 + col % 16 : (size_t)k * N + col] =
+                        src->w_ih[row * In + k];
                 for (int k = 0; k < H; k++)
                     w_hh[w_hh_index(panels, d, k, g, j, H, G, Hp)] = src->w_hh[row * H + k];
                 int n_gate = is_gru && g == 2;
