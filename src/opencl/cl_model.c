@@ -435,9 +435,14 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
     const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
     const size_t c_at = states * f, hn_at = 2 * states * f, order_at = 3 * states * f;
     rnnscan_status st;
+    /* zero h0 and c in one fill when neither is given (they are adjacent):
+     * on PoCL each command costs microseconds, as much as a small step */
+    const int zero_both = is_lstm && !run->h0 && !run->c0;
     if ((st = upload(m, cm->x.mem, 0, run->x, d->x_elems * f, "uploading x")) ||
-        (st = upload(m, cm->state.mem, 0, run->h0, states * f, "uploading h0")) ||
-        (is_lstm && (st = upload(m, cm->state.mem, c_at, run->c0, states * f, "uploading c0"))) ||
+        (st = upload(m, cm->state.mem, 0, run->h0, (zero_both ? 2 : 1) * states * f,
+                     "uploading h0")) ||
+        (is_lstm && !zero_both &&
+         (st = upload(m, cm->state.mem, c_at, run->c0, states * f, "uploading c0"))) ||
         (st = upload(m, cm->state.mem, order_at, cm->host_order, 2 * B * sizeof(int),
                      "uploading order and lengths")) ||
         (st = enqueue_layers(m, run, d)) ||
