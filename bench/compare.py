@@ -7,7 +7,9 @@ table (median ms) with ratios:
   - PyTorch CPU nn.RNN / nn.LSTM / nn.GRU (float32, 2 threads, inference_mode);
   - oneDNN's RNN primitive (bench/onednn_rnn.c, built here with cc when
     Debian's libdnnl-dev is installed);
-  - rnnscan's backends, through `rnnscan bench --csv` on the same cases.
+  - rnnscan's backends, through `rnnscan bench --csv` on the same cases; the
+    OpenCL backend with both schedules ("opencl": host loop, the default;
+    "opencl-persistent": one launch per layer).
 
 Run with Debian's python3 (numpy, python3-torch, python3-matplotlib):
   /usr/bin/python3 bench/compare.py [--cases notebook,batched] [--runs 7] [--plot out.png]
@@ -195,19 +197,22 @@ def onednn_run(exe, case, args):
 
 
 def rnnscan_run(case, args):
-    """{backend: Timing} for one case from `rnnscan bench --csv`."""
-    cmd = [args.rnnscan, "bench", "--csv", "--runs", str(max(args.runs, 5)), "--cases", case.spec]
+    """{backend: Timing} for one case from `rnnscan bench --csv`; the OpenCL
+    backend's persistent schedule as "opencl-persistent"."""
+    cmd = [args.rnnscan, "bench", "--csv", "--runs", str(max(args.runs, 5)), "--cases", case.spec,
+           "--schedule", "host,persistent"]
     log("  " + " ".join(cmd))
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode not in (0, 1) or not r.stdout:
         sys.exit(f"compare.py: `{' '.join(cmd)}` failed (exit {r.returncode}): {r.stderr.strip()}")
     out = {}
     for row in csv.DictReader(io.StringIO(r.stdout)):
+        name = row["backend"] + ("-persistent" if row["schedule"] == "persistent" else "")
         if row["status"] == "ran":
-            out[row["backend"]] = Timing(float(row["median_ms"]), float(row["min_ms"]),
+            out[name] = Timing(float(row["median_ms"]), float(row["min_ms"]),
                                          float(row["max_ms"]), int(row["runs"]))
         else:
-            out[row["backend"]] = Timing(note=row["note"] or row["status"])
+            out[name] = Timing(note=row["note"] or row["status"])
     return out
 
 
@@ -217,16 +222,17 @@ def rnnscan_run(case, args):
 def print_tables(cases, tools, diffs, best):
     names = list(tools)
     w = max(24, max(len(c.spec) for c in cases) + 2)
+    cw = max(19, max(len(n) for n in names) + 2)  # column width
     print("median ms per forward pass (* = fewer runs, see notes; n/a = not run, see notes)")
-    print(f"{'case':<{w}}" + "".join(f"{n:>19}" for n in names) + f"{'max|nb-torch|':>15}")
+    print(f"{'case':<{w}}" + "".join(f"{n:>{cw}}" for n in names) + f"{'max|nb-torch|':>15}")
     for c in cases:
         d = diffs.get(c.spec)
-        print(f"{c.spec:<{w}}" + "".join(f"{tools[n][c.spec].cell():>19}" for n in names)
+        print(f"{c.spec:<{w}}" + "".join(f"{tools[n][c.spec].cell():>{cw}}" for n in names)
               + f"{'-' if d is None else f'{d:.1e}':>15}")
 
     def ratio_table(title, ref_of, invert):
         print("\n" + title)
-        print(f"{'case':<{w}}" + "".join(f"{n:>19}" for n in names))
+        print(f"{'case':<{w}}" + "".join(f"{n:>{cw}}" for n in names))
         for c in cases:
             ref, cells = ref_of(c), []
             for n in names:
@@ -236,7 +242,7 @@ def print_tables(cases, tools, diffs, best):
                 else:
                     v = ref / t.median if invert else t.median / ref
                     cells.append(f"{v:.2f}")
-            print(f"{c.spec:<{w}}" + "".join(f"{x:>19}" for x in cells))
+            print(f"{c.spec:<{w}}" + "".join(f"{x:>{cw}}" for x in cells))
 
     nb = "notebook/seq"
     ratio_table("speedup over the notebook loop as written (notebook/seq ms / tool ms; > 1 = faster)",
