@@ -4,10 +4,12 @@
  * defaults let each file compile on its own):
  *   RNNSCAN_TILE_ROWS  input projection: rows of x per work-item
  *   RNNSCAN_STEP_ROWS  step kernels: sequences per work-item
- *   RNNSCAN_W_PANELS   layout of W_hh (below): 1 on CPU devices, 0 on GPUs
- * Both kernels give each work-item 8 consecutive hidden units or gate columns
- * as one float8, so a CPU device (PoCL) computes them with SIMD registers
- * and a GPU with 8 independent accumulators.  Gate blocks are padded to Hp, a
+ *   RNNSCAN_W_PANELS   layout of W_hh and W_ih (below): 1 on CPU devices, 0 on GPUs
+ *   RNNSCAN_SCAN_UNITS persistent kernels: hidden units per work-item (8 or 1)
+ * The projection and step kernels give each work-item 8 consecutive hidden
+ * units or gate columns as one float8 (16 columns as two in the projection),
+ * so a CPU device (PoCL) computes them with SIMD registers and a GPU with 8
+ * independent accumulators.  Gate blocks are padded to Hp, a
  * multiple of 8, with zero weights, so vector loads never leave a block.
  * Per-row accumulators are separate named variables, unrolled by the
  * TILE_EACH / STEP_EACH macros: PoCL keeps private arrays of vectors in
