@@ -35,11 +35,9 @@ static int open_backends(const bench_options *o, bench_backend *be)
         memset(&be[i], 0, sizeof be[i]);
         be[i].id = o->backends[i];
         be[i].schedule = o->backend_schedules[i];
+        const int by_schedule = be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1;
         snprintf(be[i].label, sizeof be[i].label, "%s%s%s", rnnscan_backend_name(be[i].id),
-                 be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1 ? "/" : "",
-                 be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1
-                     ? bench_schedule_name(be[i].schedule)
-                     : "");
+                 by_schedule ? "/" : "", by_schedule ? bench_schedule_name(be[i].schedule) : "");
         int first = 0;
         while (be[first].id != be[i].id)
             first++;

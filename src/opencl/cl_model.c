@@ -36,7 +36,8 @@ typedef struct cl_model {
     int N;            /* gx row length: D*G*Hp rounded up to 16               */
     cl_layer *layers; /* L                                                    */
     scratch x, gx, y, act[2];
-    scratch state;    /* h0, c, h_n [L*D][B][H] floats each, order and lengths [B] ints */
+    scratch state;    /* see state_at                                         */
+    size_t states;    /* L*D*B*H of the current call                          */
     int *host_order;  /* [B] sequences by length, longest first, then        */
     int *host_lengths; /* [B] lengths right after it (host_order + B of this
                           call), so one write sends both */
@@ -295,18 +296,22 @@ static rnnscan_status enqueue_projection(rnnscan_model *m, int l, const layer_io
     return launch(m, KERNEL_INPUT_PROJECTION, 2, global, NULL);
 }
 
-/* The step and persistent kernels' by-value parameters for layer l.  The
- * state buffer holds, for S = L*D*B*H: h0 at float 0, c at S, h_n at 2S,
- * then order [B] and lengths [B] as ints. */
+/* The state buffer, for S = cm->states floats per part: h0 [L*D][B][H] at
+ * float 0, the cell state c at S, h_n at 2S, then the ints order [B] and
+ * lengths [B] from 3S.  Returns the float offset where `part` starts. */
+enum state_part { STATE_H0, STATE_C, STATE_HN, STATE_ORDER };
+static size_t state_at(const cl_model *cm, enum state_part part) { return part * cm->states; }
+
+/* The step and persistent kernels' by-value parameters for layer l. */
 static cl_step_params layer_params(const rnnscan_model *m, int l, const layer_io *io,
                                    const rnnscan_run_dims *d)
 {
     const cl_model *cm = m->impl;
-    const cl_ulong S = (cl_ulong)m->dims.layers * m->dims.directions * d->state_elems;
     const cl_ulong layer = (cl_ulong)l * m->dims.directions * d->state_elems;
     cl_step_params p = {
-        .h0_off = layer, .c_off = S + layer, .hn_off = 2 * S + layer,
-        .order_off = 3 * S, .lengths_off = 3 * S + (cl_ulong)d->B,
+        .h0_off = state_at(cm, STATE_H0) + layer, .c_off = state_at(cm, STATE_C) + layer,
+        .hn_off = state_at(cm, STATE_HN) + layer, .order_off = state_at(cm, STATE_ORDER),
+        .lengths_off = state_at(cm, STATE_ORDER) + (cl_ulong)d->B,
         .y_off = 0, .y_ts = io->y_ts, .y_bs = io->y_bs,
         .gx_ld = cm->N, .s = 0, .B = d->B, .B_active = d->B, .H = m->dims.hidden, .Hp = cm->Hp,
     };
@@ -410,7 +415,6 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
     cl_model *cm = m->impl;
     const int L = m->dims.layers, D = m->dims.directions;
     const size_t f = sizeof(float);
-    size_t states; /* L*D*B*H */
     const size_t B = (size_t)d->B;
     size_t gx_bytes;
     if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
@@ -422,7 +426,7 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
     RNNSCAN_TRY(ensure(m, &cm->y, "output y [T][B][D*H]", d->y_elems * f));
     for (int i = 0; i < 2 && i < L - 1; i++)
         RNNSCAN_TRY(ensure(m, &cm->act[i], "layer output [T][B][D*H]", d->y_elems * f));
-    size_t state_bytes; /* 3 float arrays of `states`, 2 int arrays of B */
+    size_t states, state_bytes; /* L*D*B*H; 3 float arrays of it, 2 int arrays of B */
     if (!rnnscan_mul_size(&states, (size_t)L * D, d->state_elems) ||
         !rnnscan_mul3_size(&state_bytes, 3, states, f) ||
         state_bytes > SIZE_MAX - 2 * B * sizeof(int))
@@ -430,10 +434,12 @@ static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
     state_bytes += 2 * B * sizeof(int);
     RNNSCAN_TRY(ensure(m, &cm->state, "state h0, c, h_n [L*D][B][H], order and lengths [B]",
                        state_bytes));
+    cm->states = states;
     RNNSCAN_TRY(plan_sequences(m, run));
 
     const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
-    const size_t c_at = states * f, hn_at = 2 * states * f, order_at = 3 * states * f;
+    const size_t c_at = state_at(cm, STATE_C) * f, hn_at = state_at(cm, STATE_HN) * f;
+    const size_t order_at = state_at(cm, STATE_ORDER) * f;
     rnnscan_status st;
     /* zero h0 and c in one fill when neither is given (they are adjacent):
      * on PoCL each command costs microseconds, as much as a small step */
