@@ -9,8 +9,9 @@
 #include "bench.h"
 
 /* One entry per backend, and for OpenCL one per --schedule (the others
- * ignore schedules): every schedule then runs on the same inputs, in the
- * same run, next to the others. */
+ * ignore schedules), and each of those again capped with --max-alloc:
+ * every schedule (and the chunked scan the cap forces) then runs on the same
+ * inputs, in the same run, next to the others. */
 static void expand_schedules(bench_options *o)
 {
     rnnscan_backend ids[BENCH_MAX_BACKENDS];
@@ -18,11 +19,14 @@ static void expand_schedules(bench_options *o)
     memcpy(ids, o->backends, sizeof ids);
     o->n_backends = 0;
     for (int i = 0; i < n; i++) {
-        int per = ids[i] == RNNSCAN_BACKEND_OPENCL ? o->n_schedules : 1;
-        for (int k = 0; k < per; k++) {
-            o->backends[o->n_backends] = ids[i];
-            o->backend_schedules[o->n_backends++] = o->schedules[k];
-        }
+        const int opencl = ids[i] == RNNSCAN_BACKEND_OPENCL;
+        const int per = opencl ? o->n_schedules : 1, caps = opencl && o->max_alloc ? 2 : 1;
+        for (int c = 0; c < caps; c++)
+            for (int k = 0; k < per; k++) {
+                o->backends[o->n_backends] = ids[i];
+                o->backend_caps[o->n_backends] = c ? o->max_alloc : 0;
+                o->backend_schedules[o->n_backends++] = o->schedules[k];
+            }
     }
 }
 
@@ -35,11 +39,16 @@ static int open_backends(const bench_options *o, bench_backend *be)
         memset(&be[i], 0, sizeof be[i]);
         be[i].id = o->backends[i];
         be[i].schedule = o->backend_schedules[i];
+        be[i].cap = o->backend_caps[i];
         const int by_schedule = be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1;
-        snprintf(be[i].label, sizeof be[i].label, "%s%s%s", rnnscan_backend_name(be[i].id),
-                 by_schedule ? "/" : "", by_schedule ? bench_schedule_name(be[i].schedule) : "");
+        char cap[24] = "";
+        if (be[i].cap)
+            snprintf(cap, sizeof cap, "/cap %zuK", be[i].cap >> 10);
+        snprintf(be[i].label, sizeof be[i].label, "%s%s%s%s", rnnscan_backend_name(be[i].id),
+                 by_schedule ? "/" : "", by_schedule ? bench_schedule_name(be[i].schedule) : "",
+                 cap);
         int first = 0;
-        while (be[first].id != be[i].id)
+        while (be[first].id != be[i].id || be[first].cap != be[i].cap)
             first++;
         if (first < i) { /* the same backend, another schedule */
             be[i].ctx = be[first].ctx, be[i].shares_ctx = 1, be[i].build_ms = be[first].build_ms;
@@ -47,7 +56,8 @@ static int open_backends(const bench_options *o, bench_backend *be)
             memcpy(be[i].device, be[first].device, sizeof be[i].device);
             continue;
         }
-        rnnscan_context_options opts = {o->backends[i], o->device};
+        rnnscan_context_options opts = {.backend = o->backends[i], .device = o->device,
+                                        .max_alloc_bytes = be[i].cap};
         rnnscan_status st = rnnscan_context_create(&opts, &be[i].ctx);
         if (st != RNNSCAN_OK) {
             be[i].ctx = NULL;

@@ -10,8 +10,9 @@
 
 #define BENCH_MAX_CASES 64
 #define BENCH_MAX_SCHEDULES 3
-/* entries: each backend once, OpenCL once per schedule asked for */
-#define BENCH_MAX_BACKENDS (3 + BENCH_MAX_SCHEDULES - 1)
+/* entries: each backend once, OpenCL once per schedule asked for, twice
+ * with --max-alloc (without and with the cap) */
+#define BENCH_MAX_BACKENDS (2 + 2 * BENCH_MAX_SCHEDULES)
 #define BENCH_MSG 512
 
 /* One network shape: cell:T:B:X:H. */
@@ -28,6 +29,8 @@ typedef struct bench_options {
     int n_cases;
     rnnscan_backend backends[BENCH_MAX_BACKENDS];
     rnnscan_schedule backend_schedules[BENCH_MAX_BACKENDS]; /* per entry, see bench.c */
+    size_t backend_caps[BENCH_MAX_BACKENDS]; /* per entry: its context's max_alloc_bytes */
+    size_t max_alloc;       /* --max-alloc: OpenCL also runs capped at this many bytes */
     int n_backends;
     rnnscan_schedule schedules[BENCH_MAX_SCHEDULES]; /* --schedule, in order */
     int n_schedules;
@@ -44,7 +47,8 @@ typedef struct bench_options {
 typedef struct bench_backend {
     rnnscan_backend id;
     rnnscan_schedule schedule; /* passed to every run (ignored but by OpenCL) */
-    char label[32];            /* "opencl", or "opencl/persistent" when several */
+    size_t cap;                /* rnnscan_context_options.max_alloc_bytes, 0 = none */
+    char label[48];            /* "opencl", "opencl/persistent", "opencl/cap 1M" */
     rnnscan_context *ctx;      /* NULL: not available, see reason */
     int shares_ctx;            /* ctx belongs to an earlier entry */
     char reason[BENCH_MSG];

@@ -27,6 +27,8 @@ static void usage(FILE *f)
             "  --lengths MODE      full (default) | uniform: lengths drawn in [T/4, T] per sequence\n"
             "  --layers N          stacked layers (default 1)\n"
             "  --bidirectional     a reverse direction per layer\n"
+            "  --max-alloc BYTES   OpenCL also runs with buffers capped at BYTES (a chunked\n"
+            "                      scan where the whole run does not fit), next to uncapped\n"
             "  --ref-limit GFLOP   the reference skips cases above GFLOP per pass (default %g;\n"
             "                      0 = run it on every case)\n"
             "  --csv | --json      machine-readable output instead of the table\n"
@@ -175,6 +177,14 @@ int bench_parse_options(int argc, char **argv, bench_options *o)
                 return bad("--layers: '%s'; want an integer in 1..64", v);
         } else if (strcmp(a, "--bidirectional") == 0) {
             o->bidirectional = 1;
+        } else if (strcmp(a, "--max-alloc") == 0) {
+            NEED_VALUE();
+            char *end;
+            errno = 0;
+            unsigned long long bytes = strtoull(v, &end, 10);
+            if (errno || end == v || *end || v[0] == '-' || bytes < 1024)
+                return bad("--max-alloc: '%s'; want a number of bytes >= 1024", v);
+            o->max_alloc = (size_t)bytes;
         } else if (strcmp(a, "--ref-limit") == 0) {
             NEED_VALUE();
             char *end;

@@ -176,7 +176,7 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "demo: %s\n", rnnscan_last_error());
         return 1;
     }
-    rnnscan_context_options cl_opts = {RNNSCAN_BACKEND_OPENCL, NULL};
+    rnnscan_context_options cl_opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
     rnnscan_status st = rnnscan_context_create(&cl_opts, &d.cl);
     printf("rnnscan %s demo: the notebook 'RNN a pie', batched and on OpenCL\n",
            rnnscan_version_string());

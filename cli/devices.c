@@ -14,7 +14,7 @@ int cli_devices(int argc, char **argv)
         fprintf(stderr, "rnnscan devices: %s\n", rnnscan_last_error());
         return 1;
     }
-    rnnscan_context_options cpu_opts = {RNNSCAN_BACKEND_CPU, NULL};
+    rnnscan_context_options cpu_opts = {.backend = RNNSCAN_BACKEND_CPU, .device = NULL};
     rnnscan_context *cpu = NULL;
     int have_cpu = rnnscan_context_create(&cpu_opts, &cpu) == RNNSCAN_OK;
     printf("CPU backends:\n  reference   plain C, double accumulation (the oracle)\n"

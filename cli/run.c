@@ -134,7 +134,7 @@ static void free_data(run_data *d)
 static int open_model(const run_options *o, const char *backend_name, rnnscan_npz *npz,
                       const rnnscan_model_desc *desc, rnnscan_context **ctx, rnnscan_model **model)
 {
-    rnnscan_context_options copts = {RNNSCAN_BACKEND_REFERENCE, o->device};
+    rnnscan_context_options copts = {.backend = RNNSCAN_BACKEND_REFERENCE, .device = o->device};
     if (rnnscan_backend_parse(backend_name, &copts.backend) != RNNSCAN_OK)
         return fail("--backend: %s%s", rnnscan_last_error(), ""), 0;
     if (rnnscan_context_create(&copts, ctx) != RNNSCAN_OK)

@@ -10,8 +10,29 @@
  * copies weights when a model is created and owns its device buffers and
  * compiled programs until the matching *_free call.
  *
- * Threads: a context and the models made from it are used by one thread at a
- * time.  Different contexts may be used from different threads.
+ * Threads:
+ * - rnnscan_list_devices, rnnscan_context_create and every function that
+ *   takes no handle (names, version, rnnscan_npy_*, rnnscan_npz_open*,
+ *   rnnscan_npz_write) may be called from any number of threads at once.
+ *   OpenCL start-up (platform and device queries, context and queue
+ *   creation), which the drivers do not make safe side by side, is
+ *   serialised inside the library by one process-wide lock; scans never
+ *   take it.
+ * - A context and the models made from it are one unit, used by one thread
+ *   at a time: model create / scan / step / free, rnnscan_model_error and
+ *   rnnscan_context_error, rnnscan_context_free.  Two models of one context
+ *   must not scan at the same time (they share its queue and error buffer).
+ *   The unit may move to another thread when the program synchronises the
+ *   hand-over (a mutex, a join).  rnnscan_context_backend, _device_name and
+ *   _build_ms read what is fixed at creation: any thread, while it lives.
+ * - Different contexts are independent: their models scan concurrently, on
+ *   any backends, several on the same device included (cpu contexts share
+ *   OpenBLAS's threads, so they share its cores too).
+ * - An rnnscan_npz is used by one thread at a time; different ones freely.
+ * - rnnscan_last_error() is per thread: the calling thread's last call only.
+ * - A program that makes OpenCL calls of its own from other threads is
+ *   outside the library's lock: let one call (e.g. rnnscan_list_devices)
+ *   finish before those threads start.
  *
  * Errors: every fallible function returns an rnnscan_status.  The detail of
  * the last failure (which argument and why, the failing OpenCL call and its
@@ -126,7 +147,8 @@ typedef struct rnnscan_device_info {
 
 /*! rnnscan_list_devices() : fills up to `capacity` entries of `devices` (may be
  *  NULL when capacity is 0) and sets *count to the number of OpenCL devices on
- *  all platforms.  No platform at all is not an error: *count = 0.
+ *  all platforms.  No platform at all is not an error: *count = 0.  Any
+ *  thread, also while others create contexts.
  *  @return RNNSCAN_OK, RNNSCAN_INVALID_ARGUMENT (count NULL) or RNNSCAN_OPENCL_ERROR. */
 rnnscan_status rnnscan_list_devices(rnnscan_device_info *devices, int capacity, int *count);
 
@@ -140,6 +162,13 @@ typedef struct rnnscan_context_options {
      * NULL or "": the environment variable RNNSCAN_DEVICE if set, else the
      * first GPU, else the first device.  Ignored by CPU backends. */
     const char *device;
+    /* OpenCL: the largest device buffer the context may create, in bytes;
+     * 0 = the device's CL_DEVICE_MAX_MEM_ALLOC_SIZE.  The environment
+     * variable RNNSCAN_MAX_ALLOC lowers it further; the smallest of the
+     * three applies.  Scans larger than it run in chunks (same results);
+     * the weights of one layer-direction must fit it.  Lets a program share
+     * a GPU.  Ignored by CPU backends. */
+    size_t max_alloc_bytes;
 } rnnscan_context_options;
 
 /*! rnnscan_context_create() : opens a backend.  For OpenCL it picks the
@@ -147,7 +176,9 @@ typedef struct rnnscan_context_options {
  *  once (their build time is rnnscan_context_build_ms()).
  *  `options` NULL means the reference backend.  On success *out owns the
  *  context; on failure *out is NULL, nothing is leaked, and the detail is in
- *  rnnscan_last_error(). */
+ *  rnnscan_last_error().  Any number of threads may create contexts at once,
+ *  each its own: the device choice and context creation run one at a time
+ *  (process-wide lock), the kernel builds side by side. */
 rnnscan_status rnnscan_context_create(const rnnscan_context_options *options, rnnscan_context **out);
 /*! rnnscan_context_free() : frees the context; accepts NULL.  Free its models first. */
 void rnnscan_context_free(rnnscan_context *context);

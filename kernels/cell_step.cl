@@ -14,13 +14,16 @@
  * slots and finished ones cost nothing.  Sequence b of length len is at time
  * t = s (forward) or len-1-s (reverse direction).  Its state lives in the
  * output: step s reads y at the previous time (h0 at s = 0) and writes y at
- * t; the LSTM cell state is updated in place in c (one owner per element);
- * h_n is written at the sequence's last step.  y is addressed as
- * y[y_off + t*y_ts + b*y_bs + dir*H + j], which covers time-major and
+ * t, or at step slots in a chunk (by_step, see rnnscan_step_params in
+ * common.cl); the LSTM cell state is updated in place in c (one owner per
+ * element); h_n is written at the sequence's last step.  y is addressed as
+ * y[y_off + i*y_ts + b*y_bs + dir*H + j], which covers time-major and
  * batch-first outputs.  Rows past B_active repeat the last slot and store
- * nothing.  Arguments: PARAMS_ARGS in common.cl (gx, w_hh, y, the state
- * buffer with h0, c, h_n, order, lengths, and the by-value parameters, of
- * which s and B_active change per step).
+ * nothing.  Arguments: PARAMS_ARGS in common.cl (gx, W_hh of each direction,
+ * y, the state buffer with h0, c, h_n, order, lengths, and the by-value
+ * parameters, of which s and B_active change per step).  Launches may be
+ * split along dimension 1 with a global offset (the host keeps every
+ * launch within the device's work-group limits).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
 
@@ -29,27 +32,31 @@
     PARAMS_UNPACK;                                                                        \
     const int j0 = get_global_id(0) * 8, dir = get_global_id(2);                          \
     const int n = min(8, H - j0);                                                         \
-    const size_t gate_base = (size_t)dir * (G) * Hp + j0;                                 \
-    const __global float *w = W_BLOCK(w_hh, dir, G, H, Hp, j0);                           \
+    const size_t gate_base = (size_t)dir * p.gx_dir + j0;                                 \
+    const __global float *w_hh = dir ? w_hh1 : w_hh0;                                     \
+    const __global float *w = W_BLOCK(w_hh, G, H, Hp, j0);                                \
     const size_t w_ks = W_KSTRIDE(G, Hp), w_gs = W_GSTRIDE(Hp)
 
-/* Row r: its sequence b, time t, previous state hp and gate inputs gxr. */
+/* Row r: its sequence b, time t, where its output goes in y (yi), where its
+ * previous state is (hp), and its gate inputs gxr. */
 #define ROW_SETUP(r)                                                                      \
     const int slot##r = get_global_id(1) * RNNSCAN_STEP_ROWS + r;                         \
     const int live##r = slot##r < B_active;                                               \
     const int b##r = order[min(slot##r, B_active - 1)];                                   \
     const int len##r = lengths[b##r];                                                     \
     const int t##r = dir ? len##r - 1 - s : s;                                            \
+    const int yi##r = by_step ? s - s0 + 1 : t##r;                                        \
+    const int yp##r = by_step ? s - s0 : (dir ? t##r + 1 : t##r - 1);                     \
     const __global float *hp##r =                                                         \
         s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * H                               \
-               : y + y_off + (size_t)(dir ? t##r + 1 : t##r - 1) * y_ts +                 \
-                     (size_t)b##r * y_bs + (size_t)dir * H;                               \
-    const __global float *gxr##r = gx + ((size_t)t##r * B + b##r) * gx_ld + gate_base;
+               : y + y_off + (size_t)yp##r * y_ts + (size_t)b##r * y_bs + (size_t)dir * H; \
+    const __global float *gxr##r =                                                        \
+        gx + ((size_t)(by_step ? s - s0 : t##r) * B + b##r) * gx_ld + gate_base;
 
 /* Writes row r's new state h: y at its time, h_n at its last step. */
 #define ROW_STORE(r, h)                                                                   \
     {                                                                                     \
-        rnnscan_store(y + y_off + (size_t)t##r * y_ts + (size_t)b##r * y_bs +             \
+        rnnscan_store(y + y_off + (size_t)yi##r * y_ts + (size_t)b##r * y_bs +            \
                           (size_t)dir * H + j0, h, n);                                    \
         if (s == len##r - 1)                                                              \
             rnnscan_store(h_n + hn_off + ((size_t)dir * B + b##r) * H + j0, h, n);        \
@@ -136,9 +143,8 @@ __kernel void gru_step(PARAMS_ARGS)
 {
     STEP_BEGIN(3);
     STEP_EACH(ROW_SETUP)
-    /* b_hn [D][Hp] follows w_hh [D][H][3*Hp] in the same buffer */
-    const __global float *b_hn = w_hh + get_global_size(2) * (size_t)H * 3 * Hp;
-    const float8 bn = vload8(0, b_hn + (size_t)dir * Hp + j0);
+    /* b_hn [Hp] follows the direction's W_hh [H][3*Hp] in the same buffer */
+    const float8 bn = vload8(0, w_hh + (size_t)H * 3 * Hp + j0);
 #define GRU_INIT(r) float8 ar##r = vload8(0, gxr##r), az##r = vload8(0, gxr##r + Hp), an##r = bn;
     STEP_EACH(GRU_INIT)
 #define GRU_FMA(r)                                                                        \

@@ -54,10 +54,11 @@
 #define RNNSCAN_W_PANELS 1
 #endif
 
-/* W_hh, transposed at model creation, per direction d: element (k, gate g,
- * unit j) of the [H][G*Hp] matrix W_hh^T is at
- *   RNNSCAN_W_PANELS 0: d*H*G*Hp + k*G*Hp + g*Hp + j      (rows of G*Hp)
- *   RNNSCAN_W_PANELS 1: d*H*G*Hp + (j/8)*H*G*8 + k*G*8 + g*8 + j%8
+/* W_hh, transposed at model creation, one buffer per direction: element
+ * (k, gate g, unit j) of the [H][G*Hp] matrix W_hh^T is at
+ *   RNNSCAN_W_PANELS 0: k*G*Hp + g*Hp + j      (rows of G*Hp)
+ *   RNNSCAN_W_PANELS 1: (j/8)*H*G*8 + k*G*8 + g*8 + j%8
+ * and GRU's b_hn [Hp] follows at H*G*Hp.
  * Rows suit a GPU: neighbouring work-items read neighbouring units, so
  * loads coalesce.  Panels suit a CPU: the work-item that owns units
  * 8u..8u+7 reads one contiguous block of H*G*32 bytes from start to end, a
@@ -66,12 +67,11 @@
  * element for units from j0, W_KSTRIDE the step from k to k+1,
  * W_GSTRIDE from one gate to the next.  src/opencl/cl_model.c packs both. */
 #if RNNSCAN_W_PANELS
-#define W_BLOCK(w_hh, dir, G, H, Hp, j0)                                                  \
-    ((w_hh) + (size_t)(dir) * (H) * (G) * (Hp) + (size_t)((j0) / 8) * (H) * (G) * 8 + (j0) % 8)
+#define W_BLOCK(w_hh, G, H, Hp, j0) ((w_hh) + (size_t)((j0) / 8) * (H) * (G) * 8 + (j0) % 8)
 #define W_KSTRIDE(G, Hp) ((size_t)(G) * 8)
 #define W_GSTRIDE(Hp) 8
 #else
-#define W_BLOCK(w_hh, dir, G, H, Hp, j0) ((w_hh) + (size_t)(dir) * (H) * (G) * (Hp) + (j0))
+#define W_BLOCK(w_hh, G, H, Hp, j0) ((w_hh) + (j0))
 #define W_KSTRIDE(G, Hp) ((size_t)(G) * (Hp))
 #define W_GSTRIDE(Hp) (Hp)
 #endif
@@ -112,37 +112,51 @@ inline void rnnscan_store(__global float *p, float8 x, int n)
         p[i] = v[i];
 }
 
-/* Everything a step or persistent kernel needs besides its three big
- * buffers, passed by value as one argument: PoCL's cost per launch grows
- * with the number of buffer arguments (measured 3-5 us for 2 arguments
- * against 5-9 us for the 21 separate ones this replaced), and the host loop
- * pays it every step.  Mirrored by cl_step_params in src/opencl/cl_model.c:
- * eight ulongs then eight ints, so both sides lay it out alike.
+/* Everything a step or persistent kernel needs besides its buffers, passed
+ * by value as one argument: PoCL's cost per launch grows with the number of
+ * buffer arguments (measured 3-5 us for 2 arguments against 5-9 us for the
+ * 21 separate ones this replaced), and the host loop pays it every step.
+ * Mirrored by cl_step_params in src/opencl/cl_scan.h: eight ulongs then
+ * twelve ints, so both sides lay it out alike.
  *
  * `state` holds, at these float offsets: h0 [L*D][B][H], the LSTM cell
  * state c (updated in place), h_n, and two int arrays of B: the sequence
- * order (longest first) and the lengths. */
+ * order (longest first) and the lengths.
+ *
+ * Two ways to address y and gx (by_step):
+ *   0, whole run: y and gx hold every timestep; step s of sequence b is at
+ *      its time t (s forward, len-1-s reverse) and reads h_{t-1} (h_{t+1}
+ *      reverse) from y at the neighbouring time.
+ *   1, chunk of steps [s0, s_end): the host gathered the chunk's inputs in
+ *      step order, so gx row s-s0 and y slot s-s0+1 hold step s for both
+ *      directions alike; y slot 0 holds step s0-1 (the previous chunk's last
+ *      slot, copied there by the host) and the host scatters y back to times.
+ * Either way step 0 reads h0 and a sequence's last step writes h_n. */
 typedef struct rnnscan_step_params {
     ulong h0_off, c_off, hn_off;    /* this layer's first state element        */
     ulong order_off, lengths_off;   /* int arrays [B]                          */
-    ulong y_off, y_ts, y_bs;        /* y element (t,b,dir,j): y_off + t*y_ts + b*y_bs + dir*H + j */
-    int gx_ld, s, B, B_active;      /* s, B_active: host loop only             */
-    int H, Hp, pad0, pad1;
+    ulong y_off, y_ts, y_bs;        /* y element (i,b,dir,j): y_off + i*y_ts + b*y_bs + dir*H + j */
+    int gx_ld, gx_dir;              /* gx row length; first column of direction 1 */
+    int s, B, B_active;             /* s, B_active: host loop only             */
+    int H, Hp;
+    int s0, s_end, by_step;         /* the steps this launch covers, addressing */
+    int pad0, pad1;
 } rnnscan_step_params;
 
 /* The arguments of every step and persistent kernel, then the names their
- * bodies use. */
+ * bodies use.  W_hh comes as one buffer per direction (each must fit one
+ * allocation); a one-direction model passes the same buffer twice. */
 #define PARAMS_ARGS                                                                       \
-    __global const float *gx, __global const float *w_hh, __global float *y,              \
-        __global float *state, const rnnscan_step_params p
+    __global const float *gx, __global const float *w_hh0, __global const float *w_hh1,   \
+        __global float *y, __global float *state, const rnnscan_step_params p
 
 #define PARAMS_UNPACK                                                                     \
     const int gx_ld = p.gx_ld, s = p.s, B = p.B, B_active = p.B_active;                   \
-    const int H = p.H, Hp = p.Hp;                                                         \
+    const int H = p.H, Hp = p.Hp, s0 = p.s0, by_step = p.by_step;                         \
     const ulong h0_off = p.h0_off, c_off = p.c_off, hn_off = p.hn_off;                    \
     const ulong y_off = p.y_off, y_ts = p.y_ts, y_bs = p.y_bs;                            \
     const __global float *h0 = state;                                                     \
     __global float *c = state, *h_n = state;                                              \
     const __global int *order = (const __global int *)(state + p.order_off);              \
     const __global int *lengths = (const __global int *)(state + p.lengths_off);          \
-    (void)s, (void)B_active, (void)order, (void)c
+    (void)s, (void)B_active, (void)order, (void)c, (void)s0, (void)by_step

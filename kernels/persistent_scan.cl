@@ -2,7 +2,8 @@
  * launch, so the host enqueues one kernel per layer instead of one per step.
  *
  * Work split: one work-group per (sequence b, direction dir): global size
- * (Hp / U, B, D), local size (Hp / U, 1, 1), U = RNNSCAN_SCAN_UNITS.
+ * (Hp / U, B, D), local size (Hp / U, 1, 1), U = RNNSCAN_SCAN_UNITS (the
+ * host may split dimension 1 over launches with a global offset).
  * Work-item i owns hidden units U*i .. U*i+U-1 as one vector ("unitv") per
  * gate: U = 8 on a CPU device (PoCL), where one work-item's float8 is one
  * SIMD register and a work-group of 2 work-items (H = 16) has little barrier
@@ -11,11 +12,14 @@
  * registers; two barriers per step separate reading h_{t-1} from writing h_t.
  * Padding units (H <= j < Hp) compute on zero weights and are never stored.
  * Each sequence runs its own length, so finished sequences cost nothing.
+ * A launch covers steps [s0, s_end): the whole run, or one chunk of steps
+ * (by_step addressing, see rnnscan_step_params in common.cl), starting from
+ * h0 at step 0 or from y slot 0 (the previous chunk's last state) and from
+ * the cell state c kept in the state buffer between chunks.
  * The cell is fixed per kernel (one entry point per cell), so the loop has no
  * branches on it.  Inputs and outputs are laid out as in cell_step.cl (gx
- * from input_projection.cl, w_hh as W_BLOCK in common.cl says, then b_hn
- * [D][Hp], y addressed
- * y[y_off + t*y_ts + b*y_bs + dir*H + j]).
+ * from input_projection.cl, W_hh per direction as W_BLOCK in common.cl says,
+ * then b_hn [Hp], y addressed y[y_off + i*y_ts + b*y_bs + dir*H + j]).
  *
  * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
 
@@ -45,39 +49,49 @@ typedef float unitv;
 #error "RNNSCAN_SCAN_UNITS must be 1 or 8"
 #endif
 
-/* What every work-item knows before the loop; loads h0 into h_loc. */
+/* What every work-item knows before the loop; loads the state before step
+ * s0 (h0, or y slot 0 in a later chunk) into h_loc.  A sequence that ended
+ * before s0 has nothing to do: the whole work-group returns (b is the same
+ * for all its work-items, so no barrier is left waiting). */
 #define SCAN_BEGIN(G)                                                                     \
     PARAMS_UNPACK;                                                                        \
     const int j0 = get_local_id(0) * RNNSCAN_SCAN_UNITS;                                  \
     const int b = get_global_id(1), dir = get_global_id(2);                               \
     const int n = min(RNNSCAN_SCAN_UNITS, H - j0); /* units to store; <= 0: padding */    \
     const int len = lengths[b];                                                           \
+    if (len <= s0)                                                                        \
+        return;                                                                           \
     const size_t seq_state = ((size_t)dir * B + b) * H;                                   \
+    const __global float *h_start =                                                       \
+        s0 == 0 ? h0 + h0_off + seq_state : y + y_off + (size_t)b * y_bs + (size_t)dir * H; \
     for (int k = get_local_id(0); k < Hp; k += get_local_size(0))                         \
-        h_loc[k] = k < H ? h0[h0_off + seq_state + k] : 0.0f;                             \
+        h_loc[k] = k < H ? h_start[k] : 0.0f;                                             \
     barrier(CLK_LOCAL_MEM_FENCE);                                                         \
-    const __global float *w = W_BLOCK(w_hh, dir, G, H, Hp, j0);                           \
-    const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * (G) * Hp + j0;    \
+    const __global float *w_hh = dir ? w_hh1 : w_hh0;                                     \
+    const __global float *w = W_BLOCK(w_hh, G, H, Hp, j0);                                \
+    const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * p.gx_dir + j0;    \
     const size_t gx_ts = (size_t)B * gx_ld;                                               \
+    const int s_stop = min(len, p.s_end);                                                 \
     const size_t w_ld = W_KSTRIDE(G, Hp), w_gs = W_GSTRIDE(Hp)
 
 /* The loop over this sequence's steps; the body (the macro's arguments, so
  * that its commas pass through) computes unitv h from g (this step's gate
  * inputs) and h_loc (h_{t-1}). */
 #define SCAN_LOOP(...)                                                                    \
-    for (int s = 0; s < len; s++) {                                                       \
+    for (int s = s0; s < s_stop; s++) {                                                   \
         const int t = dir ? len - 1 - s : s;                                              \
-        const __global float *g = gx_b + (size_t)t * gx_ts;                               \
+        const int yi = by_step ? s - s0 + 1 : t;                                          \
+        const __global float *g = gx_b + (size_t)(by_step ? s - s0 : t) * gx_ts;          \
         unitv h;                                                                          \
         __VA_ARGS__                                                                       \
         barrier(CLK_LOCAL_MEM_FENCE); /* every work-item has read h_{t-1} */              \
         UV_STORE(h, h_loc + j0);                                                          \
         if (n > 0)                                                                        \
-            UV_STORE_N(y + y_off + (size_t)t * y_ts + (size_t)b * y_bs + (size_t)dir * H + j0, \
+            UV_STORE_N(y + y_off + (size_t)yi * y_ts + (size_t)b * y_bs + (size_t)dir * H + j0, \
                        h, n);                                                             \
         barrier(CLK_LOCAL_MEM_FENCE); /* h_t complete before the next step reads it */    \
     }                                                                                     \
-    if (n > 0)                                                                            \
+    if (n > 0 && s_stop == len) /* the sequence ended in this launch */                  \
         UV_STORE_N(h_n + hn_off + seq_state + j0, UV_LOAD(h_loc + j0), n)
 
 #define RNN_BODY(ACTIVATION)                                                              \
@@ -130,9 +144,8 @@ __kernel void persistent_lstm(PARAMS_ARGS, __local float *h_loc)
 __kernel void persistent_gru(PARAMS_ARGS, __local float *h_loc)
 {
     SCAN_BEGIN(3);
-    /* b_hn [D][Hp] follows w_hh [D][H][3*Hp] in the same buffer */
-    const __global float *b_hn = w_hh + get_global_size(2) * (size_t)H * 3 * Hp;
-    const unitv bn = UV_LOAD(b_hn + (size_t)dir * Hp + j0);
+    /* b_hn [Hp] follows the direction's W_hh [H][3*Hp] in the same buffer */
+    const unitv bn = UV_LOAD(w_hh + (size_t)H * 3 * Hp + j0);
     SCAN_LOOP({
         unitv ar = UV_LOAD(g), az = UV_LOAD(g + Hp), an = bn;
         for (int k = 0; k < H; k++) {

@@ -10,7 +10,7 @@ rnnscan_status rnnscan_context_create(const rnnscan_context_options *options, rn
     if (!out)
         return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT, "context_create: out is NULL");
     *out = NULL;
-    rnnscan_context_options defaults = {RNNSCAN_BACKEND_REFERENCE, NULL};
+    rnnscan_context_options defaults = {.backend = RNNSCAN_BACKEND_REFERENCE};
     if (!options)
         options = &defaults;
 
@@ -37,7 +37,7 @@ rnnscan_status rnnscan_context_create(const rnnscan_context_options *options, rn
     case RNNSCAN_BACKEND_OPENCL:
 #ifdef RNNSCAN_HAVE_OPENCL
         ctx->ops = &rnnscan_opencl_ops;
-        st = rnnscan_opencl_context_init(ctx, options->device);
+        st = rnnscan_opencl_context_init(ctx, options);
 #else
         st = rnnscan_fail(NULL, RNNSCAN_NOT_SUPPORTED,
                           "this build of rnnscan has no OpenCL support");

@@ -109,7 +109,8 @@ struct rnnscan_model {
 extern const rnnscan_backend_ops rnnscan_reference_ops;
 #ifdef RNNSCAN_HAVE_OPENCL
 extern const rnnscan_backend_ops rnnscan_opencl_ops;
-rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char *device_spec);
+rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context,
+                                           const rnnscan_context_options *options);
 #endif
 #ifdef RNNSCAN_HAVE_CPU
 extern const rnnscan_backend_ops rnnscan_cpu_ops;

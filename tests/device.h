@@ -11,7 +11,7 @@
 
 static inline rnnscan_context *open_backend_or_skip(rnnscan_backend backend)
 {
-    rnnscan_context_options opts = {backend, NULL};
+    rnnscan_context_options opts = {.backend = backend, .device = NULL};
     rnnscan_context *ctx = NULL;
     rnnscan_status st = rnnscan_context_create(&opts, &ctx);
     if (st == RNNSCAN_OK)

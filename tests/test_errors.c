@@ -46,7 +46,7 @@ Test(errors, context_create)
 {
     expect_status(rnnscan_context_create(NULL, NULL), RNNSCAN_INVALID_ARGUMENT, "out is NULL");
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
-    rnnscan_context_options bad = {(rnnscan_backend)42, NULL};
+    rnnscan_context_options bad = {.backend = (rnnscan_backend)42, .device = NULL};
     expect_status(rnnscan_context_create(&bad, &ctx), RNNSCAN_INVALID_ARGUMENT, "backend 42");
     cr_expect_null(ctx);
     rnnscan_context_free(NULL); /* accepted */
@@ -162,7 +162,7 @@ Test(errors, cell_state_only_for_lstm)
 Test(errors, not_supported)
 {
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
-    rnnscan_context_options cpu = {RNNSCAN_BACKEND_CPU, NULL};
+    rnnscan_context_options cpu = {.backend = RNNSCAN_BACKEND_CPU, .device = NULL};
     rnnscan_status st = rnnscan_context_create(&cpu, &ctx);
     if (st != RNNSCAN_OK) {
         expect_status(st, RNNSCAN_NOT_SUPPORTED, "cpu");

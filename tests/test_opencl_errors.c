@@ -28,7 +28,8 @@ Test(opencl_errors, device_spec_not_found)
 {
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
-    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, "no-such-device-xyz"};
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL,
+                                    .device = "no-such-device-xyz"};
     cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_DEVICE_NOT_FOUND);
     cr_expect(strstr(rnnscan_last_error(), "no-such-device-xyz") != NULL, "%s",
               rnnscan_last_error());
@@ -63,7 +64,7 @@ Test(opencl_errors, build_failure_hands_over_the_log)
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     /* extra build options redefine a tile size as something that is not a number */
     setenv("RNNSCAN_BUILD_OPTIONS", "-DRNNSCAN_TILE_ROWS=rnnscan_no_such_symbol", 1);
-    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, NULL};
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
     cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_BUILD_FAILED);
     cr_expect_null(ctx);
@@ -77,7 +78,7 @@ Test(opencl_errors, unknown_tuning_is_refused)
 {
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     setenv("RNNSCAN_TUNING", "fpga", 1);
-    rnnscan_context_options opts = {RNNSCAN_BACKEND_OPENCL, NULL};
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
     cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_INVALID_ARGUMENT);
     cr_expect_null(ctx);
@@ -86,43 +87,33 @@ Test(opencl_errors, unknown_tuning_is_refused)
     unsetenv("RNNSCAN_TUNING");
 }
 
-Test(opencl_errors, larger_than_max_alloc)
+/* Weights above the device's largest allocation are refused at model
+ * creation, naming the limit; a scan above it runs in chunks instead
+ * (tests/test_opencl_limits.c). */
+Test(opencl_errors, weights_larger_than_max_alloc)
 {
     rnnscan_context *ctx = open_backend_or_skip(RNNSCAN_BACKEND_OPENCL);
     rnnscan_device_info info;
     int n;
     cr_assert_eq(rnnscan_list_devices(&info, 1, &n), RNNSCAN_OK);
-    /* one-layer rnn_tanh, X = 1, H = 1: y holds T*B floats; ask for one more
-     * float than the device allows in one buffer.  Rejected before any
-     * transfer, so x and y need not be that large. */
     size_t limit_floats = info.max_alloc_bytes / sizeof(float);
-    int B = 4096, T = (int)(limit_floats / (size_t)B + 1);
-    float w = 0.5f, x[1] = {0}, y[1];
+    float w = 0.5f;
     rnnscan_weights weights = {&w, &w, NULL, NULL};
     rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0};
-    rnnscan_model *m = NULL;
-    cr_assert_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_OK);
-    rnnscan_run r = {.seq_len = T, .batch = B, .x = x, .y = y};
-    cr_expect_eq(rnnscan_model_scan(m, &r), RNNSCAN_TOO_LARGE, "%s", rnnscan_last_error());
-    cr_expect(strstr(rnnscan_model_error(m), "CL_DEVICE_MAX_MEM_ALLOC_SIZE") != NULL, "%s",
-              rnnscan_model_error(m));
-    /* the model still works after the refusal */
-    r.seq_len = 1, r.batch = 1;
-    cr_expect_eq(rnnscan_model_scan(m, &r), RNNSCAN_OK, "%s", rnnscan_last_error());
-    cr_expect_float_eq(y[0], 0.0f, 0.0); /* tanh(0.5*0 + 0.5*0) */
-
-    /* weights above the limit are refused at model creation */
-    size_t huge = limit_floats + 1; /* w_ih [H][X] with H = 1 */
+    size_t huge = limit_floats / 16 + 1; /* w_ih packed as [X][16] with H = 1 */
     desc.input_size = (int)(huge < 0x7fffffff ? huge : 0x7fffffff);
     float *big = calloc((size_t)desc.input_size, sizeof *big);
     if (big && huge < 0x7fffffff) {
         weights.w_ih = big;
-        rnnscan_model *m2 = NULL;
+        rnnscan_model *m2 = (rnnscan_model *)&m2;
         cr_expect_eq(rnnscan_model_create(ctx, &desc, &weights, &m2), RNNSCAN_TOO_LARGE, "%s",
                      rnnscan_last_error());
         cr_expect_null(m2);
+        cr_expect(strstr(rnnscan_last_error(), "CL_DEVICE_MAX_MEM_ALLOC_SIZE") != NULL, "%s",
+                  rnnscan_last_error());
+    } else {
+        cr_log_warn("device limit %zu bytes too large to test on this host", info.max_alloc_bytes);
     }
     free(big);
-    rnnscan_model_free(m);
     rnnscan_context_free(ctx);
 }

@@ -61,7 +61,9 @@ static rnnscan_status build_program(cl_backend *cl, double *build_ms)
      * many registers each, a GPU many work-items with few.  RNNSCAN_TUNING
      * (cpu | gpu) overrides the kind, so the GPU shapes are tested on PoCL. */
     cl_device_type type = 0;
-    clGetDeviceInfo(cl->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    rc = clGetDeviceInfo(cl->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    if (rc != CL_SUCCESS) /* else a GPU would silently get the CPU shapes */
+        return rnnscan_cl_fail(NULL, "clGetDeviceInfo", rc, "querying CL_DEVICE_TYPE");
     int gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
     const char *tuning = getenv("RNNSCAN_TUNING");
     if (tuning && *tuning) {
@@ -118,45 +120,48 @@ void rnnscan_cl_context_release(rnnscan_context *context)
     context->impl = NULL;
 }
 
-rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context, const char *device_spec)
+/* Device choice, its limits, context and queue: the calls the drivers do not
+ * make safe side by side (cl_lock.c), run with the start-up lock held. */
+static rnnscan_status open_device(rnnscan_context *context, cl_backend *cl, const char *device_spec)
 {
-    cl_backend *cl = calloc(1, sizeof *cl);
-    if (!cl)
-        return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
-    rnnscan_status st = rnnscan_cl_select_device(device_spec, &cl->platform, &cl->device);
-    if (st != RNNSCAN_OK)
-        goto fail;
+    RNNSCAN_TRY(rnnscan_cl_select_device(device_spec, &cl->platform, &cl->device));
 
     char platform_name[128] = "", device_name[128] = "";
-    cl_ulong max_alloc = 0;
     clGetPlatformInfo(cl->platform, CL_PLATFORM_NAME, sizeof platform_name - 1, platform_name,
                       NULL);
     clGetDeviceInfo(cl->device, CL_DEVICE_NAME, sizeof device_name - 1, device_name, NULL);
-    clGetDeviceInfo(cl->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
-    clGetDeviceInfo(cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof cl->max_work_group,
-                    &cl->max_work_group, NULL);
-    cl_ulong local_mem = 0;
-    clGetDeviceInfo(cl->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL);
-    cl->local_mem_bytes = (size_t)local_mem;
-    cl->max_alloc_bytes = (size_t)max_alloc;
-    if (cl->max_work_group == 0)
-        cl->max_work_group = 1;
     snprintf(context->device_name, sizeof context->device_name, "%s / %s", platform_name,
              device_name);
 
     cl_int rc;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)cl->platform, 0};
     cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &rc);
-    if (rc != CL_SUCCESS) {
-        st = rnnscan_cl_fail(NULL, "clCreateContext", rc, context->device_name);
-        goto fail;
-    }
+    if (rc != CL_SUCCESS)
+        return rnnscan_cl_fail(NULL, "clCreateContext", rc, context->device_name);
     cl->queue = clCreateCommandQueue(cl->context, cl->device, 0, &rc);
-    if (rc != CL_SUCCESS) {
-        st = rnnscan_cl_fail(NULL, "clCreateCommandQueue", rc, context->device_name);
+    if (rc != CL_SUCCESS)
+        return rnnscan_cl_fail(NULL, "clCreateCommandQueue", rc, context->device_name);
+    return RNNSCAN_OK;
+}
+
+rnnscan_status rnnscan_opencl_context_init(rnnscan_context *context,
+                                           const rnnscan_context_options *options)
+{
+    const char *device_spec = options->device;
+    cl_backend *cl = calloc(1, sizeof *cl);
+    if (!cl)
+        return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
+    rnnscan_cl_lock();
+    rnnscan_status st = open_device(context, cl, device_spec);
+    rnnscan_cl_unlock();
+    if (st != RNNSCAN_OK)
         goto fail;
-    }
     st = build_program(cl, &context->build_ms);
+    if (st != RNNSCAN_OK)
+        goto fail;
+    rnnscan_cl_lock(); /* device and kernel queries, as above */
+    st = rnnscan_cl_read_limits(cl, options->max_alloc_bytes);
+    rnnscan_cl_unlock();
     if (st != RNNSCAN_OK)
         goto fail;
     context->impl = cl;

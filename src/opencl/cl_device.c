@@ -11,7 +11,8 @@
 
 /* Calls visit(platform, device, global index, is_gpu, user) for every device
  * of every platform, until visit returns non-zero.  No platform at all (the
- * ICD loader answers CL_PLATFORM_NOT_FOUND_KHR) is an empty list. */
+ * ICD loader answers CL_PLATFORM_NOT_FOUND_KHR) is an empty list.  The
+ * caller holds the start-up lock (rnnscan_cl_lock), visit included. */
 typedef int (*device_visitor)(cl_platform_id, cl_device_id, int, void *);
 
 static rnnscan_status for_each_device(device_visitor visit, void *user)
@@ -40,26 +41,40 @@ static rnnscan_status for_each_device(device_visitor visit, void *user)
     return RNNSCAN_OK;
 }
 
-static void describe(cl_platform_id platform, cl_device_id device, int index,
-                     rnnscan_device_info *info)
+/* A failing query fails the listing or the choice: a device silently left
+ * without its name or type would match the wrong spec or hide a GPU. */
+#define DESCRIBE_QUERY(call, object, param, size, value)                              \
+    do {                                                                              \
+        cl_int rc_ = call(object, param, size, value, NULL);                          \
+        if (rc_ != CL_SUCCESS)                                                        \
+            return rnnscan_cl_fail(NULL, #call, rc_, "querying " #param);             \
+    } while (0)
+
+static rnnscan_status describe(cl_platform_id platform, cl_device_id device, int index,
+                               rnnscan_device_info *info)
 {
     memset(info, 0, sizeof *info);
     info->index = index;
     cl_device_type type = 0;
     cl_ulong max_alloc = 0, global_mem = 0;
     cl_uint units = 0;
-    clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof info->platform_name - 1,
-                      info->platform_name, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_NAME, sizeof info->device_name - 1, info->device_name, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_VERSION, sizeof info->version - 1, info->version, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof global_mem, &global_mem, NULL);
-    clGetDeviceInfo(device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL);
+    DESCRIBE_QUERY(clGetPlatformInfo, platform, CL_PLATFORM_NAME, sizeof info->platform_name - 1,
+                   info->platform_name);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_NAME, sizeof info->device_name - 1,
+                   info->device_name);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_VERSION, sizeof info->version - 1,
+                   info->version);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_TYPE, sizeof type, &type);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc,
+                   &max_alloc);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof global_mem,
+                   &global_mem);
+    DESCRIBE_QUERY(clGetDeviceInfo, device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units);
     info->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
     info->max_alloc_bytes = (size_t)max_alloc;
     info->global_mem_bytes = (size_t)global_mem;
     info->compute_units = (int)units;
+    return RNNSCAN_OK;
 }
 
 /* Platform index is not tracked by the visitor; count platforms as they change. */
@@ -67,6 +82,7 @@ typedef struct list_state {
     rnnscan_device_info *out;
     int capacity, count, platform_index;
     cl_platform_id last_platform;
+    rnnscan_status st; /* a failed query, which stopped the visit */
 } list_state;
 
 static int list_visit(cl_platform_id platform, cl_device_id device, int index, void *user)
@@ -76,7 +92,8 @@ static int list_visit(cl_platform_id platform, cl_device_id device, int index, v
         s->platform_index++;
     s->last_platform = platform;
     if (s->count < s->capacity) {
-        describe(platform, device, index, &s->out[s->count]);
+        if ((s->st = describe(platform, device, index, &s->out[s->count])) != RNNSCAN_OK)
+            return 1;
         s->out[s->count].platform_index = s->platform_index;
     }
     s->count++;
@@ -91,10 +108,12 @@ rnnscan_status rnnscan_list_devices(rnnscan_device_info *devices, int capacity, 
     if (capacity < 0 || (capacity > 0 && !devices))
         return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
                             "list_devices: capacity %d needs a devices array", capacity);
-    list_state s = {devices, capacity, 0, 0, NULL};
+    list_state s = {devices, capacity, 0, 0, NULL, RNNSCAN_OK};
+    rnnscan_cl_lock(); /* the drivers' queries are not safe side by side (cl_lock.c) */
     rnnscan_status st = for_each_device(list_visit, &s);
+    rnnscan_cl_unlock();
     *count = s.count;
-    return st;
+    return st != RNNSCAN_OK ? st : s.st;
 }
 
 /* Case-insensitive substring test. */
@@ -117,13 +136,15 @@ typedef struct select_state {
     cl_platform_id platform, first_platform;
     cl_device_id device, first_device;
     int found, any;
+    rnnscan_status st; /* a failed query, which stopped the visit */
 } select_state;
 
 static int select_visit(cl_platform_id platform, cl_device_id device, int index, void *user)
 {
     select_state *s = user;
     rnnscan_device_info info;
-    describe(platform, device, index, &info);
+    if ((s->st = describe(platform, device, index, &info)) != RNNSCAN_OK)
+        return 1;
     if (!s->any) {
         s->any = 1;
         s->first_platform = platform;
@@ -157,7 +178,7 @@ rnnscan_status rnnscan_cl_select_device(const char *spec, cl_platform_id *platfo
         if (spec && !*spec)
             spec = NULL;
     }
-    select_state s = {spec, -1, NULL, NULL, NULL, NULL, 0, 0};
+    select_state s = {spec, -1, NULL, NULL, NULL, NULL, 0, 0, RNNSCAN_OK};
     if (spec) {
         char *end;
         long v = strtol(spec, &end, 10);
@@ -165,6 +186,7 @@ rnnscan_status rnnscan_cl_select_device(const char *spec, cl_platform_id *platfo
             s.wanted_index = v;
     }
     RNNSCAN_TRY(for_each_device(select_visit, &s));
+    RNNSCAN_TRY(s.st);
     if (!s.any)
         return rnnscan_fail(NULL, RNNSCAN_NO_DEVICE,
                             "no OpenCL platform or device found: install an OpenCL driver "

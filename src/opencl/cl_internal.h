@@ -41,9 +41,18 @@ typedef struct cl_backend {
     cl_command_queue queue;
     cl_program program;
     cl_kernel kernels[KERNEL_COUNT];
-    size_t max_alloc_bytes;
-    size_t max_work_group;
-    size_t local_mem_bytes;
+    size_t max_alloc_bytes;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
+    size_t alloc_limit;      /* the largest buffer made: the smallest of the device's
+                                limit, rnnscan_context_options.max_alloc_bytes and
+                                RNNSCAN_MAX_ALLOC */
+    char alloc_limit_source[64]; /* which of the three it is, for messages */
+    size_t max_groups;       /* work-groups per launch in dimensions 1 and 2: 65535
+                                (NVIDIA's and CUDA's grid limit) or RNNSCAN_MAX_GROUPS */
+    size_t max_item_sizes[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES */
+    size_t max_work_group;   /* CL_DEVICE_MAX_WORK_GROUP_SIZE, lowered to what every
+                                persistent kernel accepts (CL_KERNEL_WORK_GROUP_SIZE) */
+    size_t local_mem_bytes;  /* CL_DEVICE_LOCAL_MEM_SIZE less the persistent
+                                kernels' own local memory */
     int tile_rows; /* RNNSCAN_TILE_ROWS the program was built with */
     int step_rows; /* RNNSCAN_STEP_ROWS the program was built with */
     int scan_units; /* RNNSCAN_SCAN_UNITS: hidden units per persistent work-item */
@@ -66,8 +75,19 @@ rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, cl_uin
 /* Frees the backend part of a context (the ops table's context_release). */
 void rnnscan_cl_context_release(rnnscan_context *context);
 
-/* Picks a device by spec (see rnnscan_context_options.device). */
+/* Reads RNNSCAN_MAX_ALLOC / RNNSCAN_MAX_GROUPS and the device's limits into
+ * cl (after the program is built: it asks the kernels too). */
+rnnscan_status rnnscan_cl_read_limits(cl_backend *cl, size_t option_max_alloc);
+
+/* Picks a device by spec (see rnnscan_context_options.device).  The caller
+ * holds the start-up lock. */
 rnnscan_status rnnscan_cl_select_device(const char *spec, cl_platform_id *platform,
                                         cl_device_id *device);
+
+/* The process-wide start-up lock (cl_lock.c): held around every platform /
+ * device query and context / queue creation, never during a scan.  Not
+ * recursive. */
+void rnnscan_cl_lock(void);
+void rnnscan_cl_unlock(void);
 
 #endif /* RNNSCAN_CL_INTERNAL_H */

@@ -1,0 +1,235 @@
+/* The OpenCL time loop: sequences ordered by length, the kernels of one
+ * layer (projection, then one step kernel per step or one persistent
+ * launch), and the whole-run scan that keeps every timestep on the device,
+ * all on one in-order queue with one wait at the end. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_scan.h"
+
+rnnscan_status cl_plan_sequences(rnnscan_model *m, const int *lengths, size_t B, size_t T)
+{
+    cl_model *cm = m->impl;
+    if (cm->host_B < B || cm->host_T < T) {
+        free(cm->host_order);
+        free(cm->active);
+        cm->host_order = malloc(2 * B * sizeof(int));
+        cm->active = malloc((2 * T + 1) * sizeof(int)); /* active[T], count[T + 1] */
+        cm->host_B = cm->host_T = 0;
+        if (!cm->host_order || !cm->active)
+            return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: no host memory for B=%zu",
+                                B);
+        cm->host_B = B, cm->host_T = T;
+    }
+    cm->host_lengths = cm->host_order + B; /* this call's B, so order and lengths are adjacent */
+    /* counting sort by length, longest first, stable: O(B + T) */
+    int *count = cm->active + T; /* [T + 1], indexed by length, then block cursors */
+    memset(count, 0, (T + 1) * sizeof(int));
+    for (size_t b = 0; b < B; b++) {
+        int len = lengths ? lengths[b] : (int)T;
+        cm->host_lengths[b] = len;
+        count[len]++;
+    }
+    int running = 0;
+    for (size_t s = T; s-- > 0;) { /* active[s] = number with length > s */
+        running += count[s + 1];
+        cm->active[s] = running;
+    }
+    for (size_t len = 1; len <= T; len++) /* where each length's block starts */
+        count[len] = len < T ? cm->active[len] : 0;
+    for (size_t b = 0; b < B; b++)
+        cm->host_order[count[cm->host_lengths[b]]++] = (int)b;
+    return RNNSCAN_OK;
+}
+
+int cl_steps(const cl_model *cm, int T)
+{
+    int s = 0;
+    while (s < T && cm->active[s] > 0)
+        s++;
+    return s;
+}
+
+size_t cl_state_bytes(size_t states, size_t B)
+{
+    size_t bytes;
+    if (!rnnscan_mul3_size(&bytes, 3, states, sizeof(float)) ||
+        bytes > SIZE_MAX - 2 * B * sizeof(int))
+        return 0;
+    return bytes + 2 * B * sizeof(int);
+}
+
+cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B)
+{
+    const cl_model *cm = m->impl;
+    const cl_ulong layer = (cl_ulong)l * m->dims.directions * B * m->dims.hidden;
+    cl_step_params p = {
+        .h0_off = cl_state_at(cm, STATE_H0) + layer, .c_off = cl_state_at(cm, STATE_C) + layer,
+        .hn_off = cl_state_at(cm, STATE_HN) + layer, .order_off = cl_state_at(cm, STATE_ORDER),
+        .lengths_off = cl_state_at(cm, STATE_ORDER) + (cl_ulong)B,
+        .gx_ld = cm->N, .gx_dir = cm->Gd, .B = B, .B_active = B, .H = m->dims.hidden,
+        .Hp = cm->Hp,
+    };
+    return p;
+}
+
+rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_layer_io *io,
+                                     cl_ulong x_off)
+{
+    cl_backend *cl = cl_backend_of(m);
+    cl_model *cm = m->impl;
+    const cl_kernel k = cl->kernels[KERNEL_INPUT_PROJECTION];
+    const cl_int col0 = dir * cm->Gd, K = m->layers[l * m->dims.directions].input;
+    RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(io->in), CL_ARG(x_off),
+                                    CL_ARG(io->in_ld), CL_ARG(io->batch_first_in), CL_ARG(io->T),
+                                    CL_ARG(io->B), CL_ARG(cm->layers[l].w_ih[dir]),
+                                    CL_ARG(cm->layers[l].bias), CL_ARG(cm->gx.mem),
+                                    CL_ARG(cm->N), CL_ARG(col0), CL_ARG(io->rows),
+                                    CL_ARG(cm->Gd), CL_ARG(K), CL_ARGS_END));
+    const size_t global[2] = {(size_t)cm->Gd / 16,
+                              cl_round_up((size_t)io->rows, cl->tile_rows) / cl->tile_rows};
+    return cl_launch(m, k, 2, global, NULL);
+}
+
+/* Sets arguments 0..4 of a step or persistent kernel (see PARAMS_ARGS in
+ * kernels/common.cl); argument 5 is the parameters. */
+#define ARG_PARAMS 5
+static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, int l, const cl_layer_io *io)
+{
+    cl_model *cm = m->impl;
+    const cl_layer *layer = &cm->layers[l];
+    const cl_mem w_hh1 = m->dims.directions > 1 ? layer->w_hh[1] : layer->w_hh[0];
+    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(layer->w_hh[0]),
+                               CL_ARG(w_hh1), CL_ARG(io->out), CL_ARG(cm->state.mem),
+                               CL_ARGS_END);
+}
+
+rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
+                                rnnscan_schedule schedule)
+{
+    cl_backend *cl = cl_backend_of(m);
+    cl_model *cm = m->impl;
+    const size_t D = (size_t)m->dims.directions;
+    cl_step_params p = io->p;
+    if (schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
+        const cl_kernel k = cl->kernels[KERNEL_PERSISTENT_FIRST + m->desc.cell];
+        const size_t local_bytes = (size_t)cm->Hp * sizeof(float);
+        RNNSCAN_TRY(set_buffer_args(m, k, l, io));
+        RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), local_bytes,
+                                        (const void *)NULL, CL_ARGS_END));
+        const size_t group = (size_t)cm->Hp / cl->scan_units;
+        const size_t local[3] = {group, 1, 1}, global[3] = {group, (size_t)p.B, D};
+        return cl_launch(m, k, 3, global, local);
+    }
+    const cl_kernel k = cl->kernels[KERNEL_STEP_FIRST + m->desc.cell];
+    RNNSCAN_TRY(set_buffer_args(m, k, l, io));
+    /* one argument changes per step: the parameters, for s and B_active */
+    for (p.s = p.s0; p.s < p.s_end && cm->active[p.s] > 0; p.s++) {
+        p.B_active = cm->active[p.s];
+        RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));
+        const size_t global[3] = {(size_t)cm->Hp / 8,
+                                  cl_round_up((size_t)p.B_active, cl->step_rows) / cl->step_rows,
+                                  D};
+        RNNSCAN_TRY(cl_launch(m, k, 3, global, NULL));
+    }
+    return RNNSCAN_OK;
+}
+
+/* ---- the whole run on the device ---- */
+
+/* Bytes of the whole-run buffers; 0 on overflow. */
+typedef struct whole_sizes {
+    size_t x, gx, y, act, state, states;
+} whole_sizes;
+
+static int whole_sizes_of(const rnnscan_model *m, const rnnscan_run_dims *d, whole_sizes *w)
+{
+    const cl_model *cm = m->impl;
+    const size_t f = sizeof(float);
+    memset(w, 0, sizeof *w);
+    w->x = d->x_elems * f;
+    w->y = d->y_elems * f;
+    w->act = m->dims.layers > 1 ? w->y : 0;
+    return rnnscan_mul3_size(&w->gx, (size_t)d->T * d->B, (size_t)cm->N, f) &&
+           rnnscan_mul_size(&w->states, (size_t)m->dims.layers * m->dims.directions,
+                            d->state_elems) &&
+           (w->state = cl_state_bytes(w->states, (size_t)d->B)) != 0;
+}
+
+int cl_whole_run_fits(const rnnscan_model *m, const rnnscan_run_dims *d)
+{
+    const size_t limit = cl_backend_of(m)->alloc_limit;
+    whole_sizes w;
+    return whole_sizes_of(m, d, &w) && w.x <= limit && w.gx <= limit && w.y <= limit &&
+           w.act <= limit && w.state <= limit;
+}
+
+static rnnscan_status enqueue_layers(rnnscan_model *m, const rnnscan_run *run,
+                                     const rnnscan_run_dims *d)
+{
+    cl_model *cm = m->impl;
+    const int L = m->dims.layers, D = m->dims.directions, bf = m->desc.batch_first;
+    const cl_ulong DH = (cl_ulong)D * m->dims.hidden;
+    for (int l = 0; l < L; l++) {
+        const int last = l == L - 1;
+        cl_layer_io io = {.in = l == 0 ? cm->x.mem : cm->act[(l - 1) % 2].mem,
+                          .in_ld = l == 0 ? m->dims.input : (cl_int)DH,
+                          .batch_first_in = l == 0 && bf, .T = d->T, .B = d->B,
+                          .rows = d->T * d->B, .out = last ? cm->y.mem : cm->act[l % 2].mem};
+        io.p = cl_layer_params(m, l, d->B);
+        io.p.y_ts = last && bf ? DH : (cl_ulong)d->B * DH;
+        io.p.y_bs = last && bf ? (cl_ulong)d->T * DH : DH;
+        io.p.s_end = d->T;
+        if (run->lengths) /* outputs past a sequence's end are 0 */
+            RNNSCAN_TRY(cl_upload(m, io.out, 0, NULL, d->y_elems * sizeof(float),
+                                  "zeroing outputs"));
+        for (int dir = 0; dir < D; dir++)
+            RNNSCAN_TRY(cl_enqueue_projection(m, l, dir, &io, 0));
+        RNNSCAN_TRY(cl_enqueue_steps(m, l, &io, run->schedule));
+    }
+    return RNNSCAN_OK;
+}
+
+rnnscan_status cl_whole_run_scan(rnnscan_model *m, const rnnscan_run *run,
+                                 const rnnscan_run_dims *d)
+{
+    cl_model *cm = m->impl;
+    const size_t f = sizeof(float), B = (size_t)d->B;
+    whole_sizes w;
+    if (!whole_sizes_of(m, d, &w))
+        return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE, "opencl: scan buffer sizes overflow");
+    RNNSCAN_TRY(cl_ensure(m, &cm->x, "input x [T][B][X]", w.x));
+    RNNSCAN_TRY(cl_ensure(m, &cm->gx, "input projection [T][B][D*G*H]", w.gx));
+    RNNSCAN_TRY(cl_ensure(m, &cm->y, "output y [T][B][D*H]", w.y));
+    for (int i = 0; i < 2 && i < m->dims.layers - 1; i++)
+        RNNSCAN_TRY(cl_ensure(m, &cm->act[i], "layer output [T][B][D*H]", w.act));
+    RNNSCAN_TRY(cl_ensure(m, &cm->state, "state h0, c, h_n [L*D][B][H], order and lengths [B]",
+                          w.state));
+    cm->states = w.states;
+    RNNSCAN_TRY(cl_plan_sequences(m, run->lengths, B, (size_t)d->T));
+
+    const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    const size_t states = cm->states;
+    const size_t c_at = cl_state_at(cm, STATE_C) * f, hn_at = cl_state_at(cm, STATE_HN) * f;
+    const size_t order_at = cl_state_at(cm, STATE_ORDER) * f;
+    /* zero h0 and c in one fill when neither is given (they are adjacent):
+     * on PoCL each command costs microseconds, as much as a small step */
+    const int zero_both = is_lstm && !run->h0 && !run->c0;
+    RNNSCAN_TRY(cl_upload(m, cm->x.mem, 0, run->x, w.x, "uploading x"));
+    RNNSCAN_TRY(cl_upload(m, cm->state.mem, 0, run->h0, (zero_both ? 2 : 1) * states * f,
+                          "uploading h0"));
+    if (is_lstm && !zero_both)
+        RNNSCAN_TRY(cl_upload(m, cm->state.mem, c_at, run->c0, states * f, "uploading c0"));
+    RNNSCAN_TRY(cl_upload(m, cm->state.mem, order_at, cm->host_order, 2 * B * sizeof(int),
+                          "uploading order and lengths"));
+    RNNSCAN_TRY(enqueue_layers(m, run, d));
+    RNNSCAN_TRY(cl_download(m, run->y, cm->y.mem, 0, w.y, 0, "reading y"));
+    if (run->h_n)
+        RNNSCAN_TRY(cl_download(m, run->h_n, cm->state.mem, hn_at, states * f, 0, "reading h_n"));
+    if (run->c_n)
+        RNNSCAN_TRY(cl_download(m, run->c_n, cm->state.mem, c_at, states * f, 0, "reading c_n"));
+    cl_int rc = clFinish(cl_backend_of(m)->queue);
+    return rc == CL_SUCCESS ? RNNSCAN_OK
+                            : rnnscan_cl_fail(&m->err, "clFinish", rc, "running the scan");
+}
