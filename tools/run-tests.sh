@@ -2,7 +2,7 @@
 # Builds rnnscan and runs every test: the Criterion suites (OpenCL on PoCL
 # required: a skipped OpenCL test fails this script), the suites again under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for a bounded
-# time.  Run from anywhere; builds in build/ and build-asan/.
+# time.  Run from anywhere; builds in build/, build-asan/ and build-tsan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,15 @@ grep -q "test_cpu_vs_reference" build-asan/build.ninja && asan_suites+=(--suite 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan "${asan_suites[@]}" --print-errorlogs
+
+echo "== ThreadSanitizer (tests/test_threads.c, host-side backends)"
+# clang: GCC's target_clones resolvers (src/cpu/cpu_math.h) run before GCC's
+# TSan runtime is up and crash at load.  No OpenCL: PoCL is not instrumented,
+# and its start-up is covered by test_threads_opencl above.  OpenBLAS is not
+# instrumented either (its pool needs no suppressions: none reported).
+CC=clang setup build-tsan -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debug \
+  -Dopencl=disabled -Dc_args=-Wno-psabi
+TSAN_OPTIONS=halt_on_error=1 meson test -C build-tsan --suite tsan --print-errorlogs
 
 echo "== fuzzers (libFuzzer + ASan + UBSan), ${RNNSCAN_FUZZ_SECONDS:-60} s each"
 fuzz/run.sh "${RNNSCAN_FUZZ_SECONDS:-60}"
