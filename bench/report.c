@@ -90,14 +90,18 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
         else
             fprintf(f, "n/a: %s\n", be[i].reason);
     }
-    fprintf(f, "\n%-24s %-17s %10s %10s %10s %8s %26s %10s %9s\n", "case", "backend", "median_ms",
-            "min_ms", "max_ms", "GFLOP/s", "speedup", "max|d-ref|", "model_ms");
+    int width = 17; /* the backend column fits its longest label */
+    for (int i = 0; i < o->n_backends; i++)
+        if ((int)strlen(be[i].label) > width)
+            width = (int)strlen(be[i].label);
+    fprintf(f, "\n%-24s %-*s %10s %10s %10s %8s %26s %10s %9s\n", "case", width, "backend",
+            "median_ms", "min_ms", "max_ms", "GFLOP/s", "speedup", "max|d-ref|", "model_ms");
     for (int i = 0; i < n; i++) {
         const bench_result *r = &res[i];
         char label[96] = "";
         if (r->backend_index == 0)
             bench_case_label(&o->cases[r->case_index], label, sizeof label);
-        fprintf(f, "%-24s %-17s ", label, be[r->backend_index].label);
+        fprintf(f, "%-24s %-*s ", label, width, be[r->backend_index].label);
         if (r->outcome != BENCH_RAN) {
             fprintf(f, "%10s   %s\n", r->outcome == BENCH_FAILED ? "FAILED" : outcome_name(r->outcome),
                     r->note);
