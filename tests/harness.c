@@ -129,3 +129,23 @@ const char *case_name(const test_case *tc, char *buf, size_t size)
              tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT ? " persistent" : "");
     return buf;
 }
+
+static size_t round_up(size_t v, size_t k) { return (v + k - 1) / k * k; }
+
+size_t opencl_largest_weights(const test_case *tc)
+{
+    const size_t G = (size_t)rnnscan_cell_gates(tc->cell), H = (size_t)tc->H;
+    const size_t D = tc->bidir ? 2 : 1, Hp = round_up(H, 8), Gd = round_up(G * Hp, 16);
+    size_t In = (size_t)tc->X;
+    if (tc->layers > 1 && D * H > In)
+        In = D * H;
+    const size_t w_ih = In * Gd * 4, w_hh = (H * G * Hp + Hp) * 4, bias = D * Gd * 4;
+    const size_t most = w_ih > w_hh ? w_ih : w_hh;
+    return most > bias ? most : bias;
+}
+
+size_t opencl_whole_projection(const test_case *tc)
+{
+    const size_t G = (size_t)rnnscan_cell_gates(tc->cell), D = tc->bidir ? 2 : 1;
+    return (size_t)tc->T * tc->B * D * round_up(G * round_up((size_t)tc->H, 8), 16) * 4;
+}

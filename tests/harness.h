@@ -52,4 +52,10 @@ double worst_ratio(const float *got, const float *want, size_t n, double atol, d
 
 const char *case_name(const test_case *tc, char *buf, size_t size);
 
+/* Sizes as the OpenCL backend packs a case (src/opencl/cl_model.c): its
+ * largest weight buffer of one layer-direction (the smallest allocation cap
+ * a model fits), and the whole-run input projection [T][B][D*Gd] in bytes. */
+size_t opencl_largest_weights(const test_case *tc);
+size_t opencl_whole_projection(const test_case *tc);
+
 #endif

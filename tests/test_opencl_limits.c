@@ -36,29 +36,6 @@ static rnnscan_context *open_capped(size_t cap)
     return ctx;
 }
 
-static size_t round_up(size_t v, size_t k) { return (v + k - 1) / k * k; }
-
-/* Sizes as the OpenCL backend packs them (src/opencl/cl_model.c): the
- * largest weight buffer of one layer-direction, and the whole-run input
- * projection [T][B][D * round16(G * round8(H))]. */
-static size_t largest_weights(const test_case *tc)
-{
-    const size_t G = (size_t)rnnscan_cell_gates(tc->cell), H = (size_t)tc->H;
-    const size_t D = tc->bidir ? 2 : 1, Hp = round_up(H, 8), Gd = round_up(G * Hp, 16);
-    size_t In = (size_t)tc->X;
-    if (tc->layers > 1 && D * H > In)
-        In = D * H;
-    size_t w_ih = In * Gd * 4, w_hh = (H * G * Hp + Hp) * 4, bias = D * Gd * 4;
-    size_t most = w_ih > w_hh ? w_ih : w_hh;
-    return most > bias ? most : bias;
-}
-
-static size_t whole_projection(const test_case *tc)
-{
-    const size_t G = (size_t)rnnscan_cell_gates(tc->cell), D = tc->bidir ? 2 : 1;
-    return (size_t)tc->T * tc->B * D * round_up(G * round_up((size_t)tc->H, 8), 16) * 4;
-}
-
 static void compare(const char *what, const float *got, const float *want, size_t n,
                     const test_case *tc, size_t cap)
 {
@@ -116,11 +93,11 @@ ParameterizedTest(shape *s, chunked, every_feature, .init = open_ref, .fini = cl
             for (int bidir = 0; bidir < 2; bidir++) {
                 test_case base = {.cell = (rnnscan_cell)cell, .T = s->T, .B = s->B, .X = s->X,
                                   .H = s->H, .layers = layers, .bidir = bidir};
-                size_t caps[2] = {largest_weights(&base), whole_projection(&base) / 4};
+                size_t caps[2] = {opencl_largest_weights(&base), opencl_whole_projection(&base) / 4};
                 for (int c = 0; c < 2; c++) {
                     if (caps[c] < caps[0])
                         caps[c] = caps[0];
-                    cr_assert_gt(whole_projection(&base), caps[c], "the cap must force chunks");
+                    cr_assert_gt(opencl_whole_projection(&base), caps[c], "the cap must force chunks");
                     rnnscan_context *ctx = open_capped(caps[c]);
                     for (int lengths = 0; lengths < 2; lengths++)
                         for (int batch_first = 0; batch_first < 2; batch_first++)
@@ -145,10 +122,10 @@ Test(chunked, environment_cap, .init = open_ref, .fini = close_ref, .timeout = 1
     test_case tc = {.cell = RNNSCAN_CELL_GRU, .T = 11, .B = 6, .X = 5, .H = 7, .bias = 1,
                     .state = 1, .layers = 2, .bidir = 1, .lengths = 1};
     char cap[32];
-    snprintf(cap, sizeof cap, "%zu", largest_weights(&tc));
+    snprintf(cap, sizeof cap, "%zu", opencl_largest_weights(&tc));
     setenv("RNNSCAN_MAX_ALLOC", cap, 1);
     rnnscan_context *ctx = open_capped(0); /* 0: the device's limit, lowered by the variable */
-    check_capped(ctx, &tc, 5, largest_weights(&tc));
+    check_capped(ctx, &tc, 5, opencl_largest_weights(&tc));
     rnnscan_context_free(ctx);
     unsetenv("RNNSCAN_MAX_ALLOC");
 }

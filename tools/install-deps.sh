@@ -12,6 +12,7 @@ packages=(
   libzip-dev zlib1g-dev                          # .npz files
   libopenblas-dev                                # the cpu backend
   python3-numpy                                  # golden and numpy round-trip tests
+  oclgrind                                       # second OpenCL device: races, bounds, uninitialised values
   clang libclang-rt-14-dev                       # fuzzers and sanitizers
 )
 $SUDO apt-get update -qq

@@ -28,6 +28,9 @@ fi
 opencl_ran=$(grep -cE '^ok .*(sweep|opencl_errors)::' build/meson-logs/testlog.txt || true)
 echo "run-tests: $opencl_ran OpenCL tests ran on: $(build/rnnscan devices | grep 'spec 0' || echo none)"
 [ "$opencl_ran" -gt 0 ] || { echo "run-tests: no OpenCL test ran"; exit 1; }
+# The sweep under Oclgrind (suite oclgrind) exists only where meson found oclgrind.
+grep -qE '^test: .*oclgrind / oclgrind_sweep' build/meson-logs/testlog.txt ||
+  { echo "run-tests: the Oclgrind sweep did not run (tools/install-deps.sh installs oclgrind)"; exit 1; }
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer (device-free suites)"
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug

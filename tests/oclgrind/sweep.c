@@ -1,0 +1,145 @@
+/* The compact OpenCL sweep run under Oclgrind (tests/oclgrind/run.sh), a
+ * second OpenCL implementation that executes work-groups with strict OpenCL
+ * semantics and reports data races, out-of-bounds accesses, API misuse and
+ * uninitialised values that PoCL hides.
+ *
+ * Every cell x layers (1, 2) x bidirectional x per-sequence lengths x
+ * batch-first x h0/c0 given x schedule (host loop, persistent): 256 runs on
+ * tiny shapes (Oclgrind simulates every work-item), each against the
+ * reference backend with NaN-poisoned outputs, tolerance
+ * |d| <= 2e-5 + 2e-5 |ref| as in test_backend_vs_reference.c.  The shapes
+ * break the tiles: H = 11 is not a multiple of 8 (two 8-unit blocks, the
+ * second with 3 live units and 5 padding units), B = 4 leaves a partial
+ * group of step rows (3 per work-item on CPU shapes), T = 5, X = 5; biases
+ * alternate.  run.sh runs this with RNNSCAN_TUNING=cpu and =gpu, each whole and
+ * chunked, and fails on any report.  Chunked (SWEEP_CAP_TO_WEIGHTS=1): each
+ * model shape gets a context capped at its largest weight buffer
+ * (rnnscan_context_options.max_alloc_bytes), the smallest cap it fits, so
+ * every case runs in chunks (its whole-run projection is larger, checked);
+ * run.sh also sets RNNSCAN_MAX_GROUPS so launches are split.
+ *
+ * Oclgrind's --uninitialized check loses the host's writes at an offset and
+ * its fills, and hands a released buffer's shadow to the next buffer:
+ * host_writes.c, linked in, works around exactly those two false positives
+ * (the reproductions are there).
+ *
+ * Exit status: 0 when every run matched, 1 otherwise; one line per run on
+ * stdout.  Arguments: none, or a case-name substring to run only those
+ * ("=NAME": only the case named exactly NAME). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+void host_writes_release_all(void); /* host_writes.c */
+
+#define ATOL 2e-5
+#define RTOL 2e-5
+
+static double compare(const char *what, const float *got, const float *want, size_t n,
+                      const char *name)
+{
+    size_t at;
+    double ratio = worst_ratio(got, want, n, ATOL, RTOL, &at);
+    if (ratio > 1.0)
+        printf("FAIL %s %s: element %zu: opencl %.9g, reference %.9g (ratio %.3g)\n", name, what,
+               at, got[at], want[at], ratio);
+    return ratio;
+}
+
+int main(int argc, char **argv)
+{
+    const char *only = argc > 1 ? argv[1] : NULL;
+    rnnscan_context *cl = NULL, *ref = NULL;
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
+    const char *cap_env = getenv("SWEEP_CAP_TO_WEIGHTS");
+    const int cap_to_weights = cap_env && *cap_env == '1';
+    if (rnnscan_context_create(&opts, &cl) != RNNSCAN_OK ||
+        rnnscan_context_create(NULL, &ref) != RNNSCAN_OK) {
+        printf("FAIL opening the backends: %s\n", rnnscan_last_error());
+        return 1;
+    }
+    const char *device = rnnscan_context_device_name(cl);
+    const char *want_device = getenv("SWEEP_DEVICE_MATCH"); /* run.sh: "Oclgrind" */
+    printf("device: %s\n", device);
+    if (want_device && *want_device && !strstr(device, want_device)) {
+        printf("FAIL the device is not %s\n", want_device);
+        return 1;
+    }
+
+    static const rnnscan_cell cells[] = {RNNSCAN_CELL_RNN_TANH, RNNSCAN_CELL_RNN_RELU,
+                                         RNNSCAN_CELL_LSTM, RNNSCAN_CELL_GRU};
+    int runs = 0, failed = 0;
+    double worst = 0.0;
+    for (int ci = 0; ci < 4; ci++)
+        for (int k = 0; k < 64; k++) {
+            /* layers and bidir (the model's shape, so its cap) change every
+             * 16 runs: a capped context is made per shape */
+            const int combo = (k & 3) << 4 | k >> 2;
+            test_case tc = {
+                .cell = cells[ci], .T = 5, .B = 4, .X = 5, .H = 11,
+                .bias = combo % 2 == 0,
+                .layers = (combo >> 4) & 1 ? 2 : 1,
+                .bidir = (combo >> 5) & 1,
+                .lengths = (combo >> 2) & 1,
+                .batch_first = (combo >> 3) & 1,
+                .state = combo & 1,
+                .schedule = (combo >> 1) & 1 ? RNNSCAN_SCHEDULE_PERSISTENT
+                                             : RNNSCAN_SCHEDULE_HOST,
+            };
+            char name[160];
+            case_name(&tc, name, sizeof name);
+            if (only && (only[0] == '=' ? strcmp(name, only + 1) != 0 : !strstr(name, only)))
+                continue;
+            if (cap_to_weights && opts.max_alloc_bytes != opencl_largest_weights(&tc)) {
+                opts.max_alloc_bytes = opencl_largest_weights(&tc);
+                if (opencl_whole_projection(&tc) <= opts.max_alloc_bytes) {
+                    printf("FAIL %s: the cap %zu would not force chunks\n", name,
+                           opts.max_alloc_bytes);
+                    return 1;
+                }
+                rnnscan_context_free(cl);
+                if (rnnscan_context_create(&opts, &cl) != RNNSCAN_OK) {
+                    printf("FAIL %s: capped context: %s\n", name, rnnscan_last_error());
+                    return 1;
+                }
+            }
+            problem p;
+            outputs got, want;
+            if (!problem_make(&p, &tc, 1000 + 64 * (uint64_t)ci + combo) ||
+                !outputs_alloc(&got, &p) || !outputs_alloc(&want, &p)) {
+                printf("FAIL %s: out of memory\n", name);
+                return 1;
+            }
+            runs++;
+            rnnscan_status st = problem_run(ref, &p, &want);
+            if (st == RNNSCAN_OK)
+                st = problem_run(cl, &p, &got);
+            double ratio = INFINITY;
+            if (st != RNNSCAN_OK) {
+                printf("FAIL %s: %s: %s\n", name, rnnscan_status_name(st), rnnscan_last_error());
+            } else {
+                ratio = compare("y", got.y, want.y, p.y_elems, name);
+                double r = compare("h_n", got.h_n, want.h_n, p.state_elems, name);
+                ratio = r > ratio ? r : ratio;
+                if (tc.cell == RNNSCAN_CELL_LSTM) {
+                    r = compare("c_n", got.c_n, want.c_n, p.state_elems, name);
+                    ratio = r > ratio ? r : ratio;
+                }
+                if (ratio <= 1.0)
+                    printf("ok   %s (worst %.3g of the tolerance)\n", name, ratio);
+            }
+            failed += !(ratio <= 1.0);
+            worst = ratio > worst ? ratio : worst;
+            outputs_free(&got);
+            outputs_free(&want);
+            problem_free(&p);
+        }
+    rnnscan_context_free(cl);
+    rnnscan_context_free(ref);
+    host_writes_release_all();
+    printf("sweep: %d runs, %d failed, worst %.3g of the tolerance\n", runs, failed, worst);
+    return failed || runs == 0 ? 1 : 0;
+}
