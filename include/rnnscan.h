@@ -256,7 +256,10 @@ typedef struct rnnscan_run {
 /*! rnnscan_model_scan() : runs the recurrence over all T steps for all B
  *  sequences (the notebook's scan_V_RNN / scan_LSTM, batched).  Outputs are
  *  written only on success; on failure their contents are unspecified.
- *  Blocks until the results are in the caller's arrays. */
+ *  Blocks until the results are in the caller's arrays.  OpenCL: any T and
+ *  B; a run whose buffers would exceed the context's allocation limit
+ *  (rnnscan_context_options.max_alloc_bytes) runs in chunks of steps and
+ *  sequences with the same results. */
 rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
 
 /*! rnnscan_model_step() : one step for a whole batch (the notebook's

@@ -54,12 +54,14 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
     const int Gd = cm->Gd, In = m->layers[l * D].input;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = cl_backend_of(m)->w_panels;
     const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)H * G * Hp, n_rec = n_hh + (size_t)Hp;
-    char what_ih[80], what_hh[80];
+    char what_ih[64], what_hh[64], why[200];
     snprintf(what_ih, sizeof what_ih, "weights w_ih of layer %d direction %d", l, d);
     snprintf(what_hh, sizeof what_hh, "weights w_hh of layer %d direction %d", l, d);
     /* refuse before staging: the packed copies are as large as the buffers */
-    RNNSCAN_TRY(cl_check_alloc(m, what_ih, n_ih * sizeof(float)));
-    RNNSCAN_TRY(cl_check_alloc(m, what_hh, n_rec * sizeof(float)));
+    snprintf(why, sizeof why, "%s (packed; the weights of one layer-direction must fit one "
+             "allocation, scans of any size are chunked)", n_ih * sizeof(float) > n_rec *
+             sizeof(float) ? what_ih : what_hh);
+    RNNSCAN_TRY(cl_check_alloc(m, why, (n_ih > n_rec ? n_ih : n_rec) * sizeof(float)));
     float *w_ih = calloc(n_ih, sizeof *w_ih), *w_hh = calloc(n_rec, sizeof *w_hh);
     rnnscan_status st = RNNSCAN_OK;
     if (!w_ih || !w_hh) {
