@@ -82,20 +82,25 @@ void outputs_free(outputs *o)
     memset(o, 0, sizeof *o);
 }
 
-rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o)
+rnnscan_status problem_scan(rnnscan_model *model, const problem *p, outputs *o)
 {
     fill_nan(o->y, p->y_elems);
     fill_nan(o->h_n, p->state_elems);
     if (o->c_n)
         fill_nan(o->c_n, p->state_elems);
+    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
+                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
+                       .c_n = o->c_n, .schedule = p->tc.schedule};
+    return rnnscan_model_scan(model, &run);
+}
+
+rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o)
+{
     rnnscan_model *model = NULL;
     rnnscan_status st = rnnscan_model_create(ctx, &p->desc, p->views, &model);
     if (st != RNNSCAN_OK)
         return st;
-    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
-                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
-                       .c_n = o->c_n, .schedule = p->tc.schedule};
-    st = rnnscan_model_scan(model, &run);
+    st = problem_scan(model, p, o);
     rnnscan_model_free(model);
     return st;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "expect.h"
 #include "harness.h"
 
 #ifndef BACKEND
@@ -51,41 +52,15 @@ static void compare(const char *what, const float *got, const float *want, size_
                     const test_case *tc)
 {
     char name[160];
-    size_t at;
-    double ratio = worst_ratio(got, want, n, ATOL, RTOL, &at);
-    cr_expect(ratio <= 1.0, "%s %s: element %zu: backend %.9g, reference %.9g (ratio %.3g)",
-              case_name(tc, name, sizeof name), what, at, got[at], want[at], ratio);
+    expect_close(case_name(tc, name, sizeof name), what, got, want, n, ATOL, RTOL);
 }
 
 /* Runs one case on both backends and compares every output. */
 static void check_case(const test_case *tc, uint64_t seed)
 {
-    problem p;
-    outputs got, want;
-    cr_assert(problem_make(&p, tc, seed), "out of memory");
-    cr_assert(outputs_alloc(&got, &p) && outputs_alloc(&want, &p), "out of memory");
-    rnnscan_status st = problem_run(ref, &p, &want);
-    cr_assert_eq(st, RNNSCAN_OK, "reference: %s", rnnscan_last_error());
-    st = problem_run(ctx, &p, &got);
     char name[160];
-    cr_assert_eq(st, RNNSCAN_OK, "%s: %s: %s", case_name(tc, name, sizeof name),
-                 rnnscan_status_name(st), rnnscan_last_error());
-    compare("y", got.y, want.y, p.y_elems, tc);
-    compare("h_n", got.h_n, want.h_n, p.state_elems, tc);
-    if (tc->cell == RNNSCAN_CELL_LSTM)
-        compare("c_n", got.c_n, want.c_n, p.state_elems, tc);
-    size_t at;
-    double worst = worst_ratio(got.y, want.y, p.y_elems, ATOL, RTOL, &at);
-    double worst_h = worst_ratio(got.h_n, want.h_n, p.state_elems, ATOL, RTOL, &at);
-    worst = worst_h > worst ? worst_h : worst;
-    if (tc->cell == RNNSCAN_CELL_LSTM) {
-        double worst_c = worst_ratio(got.c_n, want.c_n, p.state_elems, ATOL, RTOL, &at);
-        worst = worst_c > worst ? worst_c : worst;
-    }
+    double worst = expect_case(ctx, ref, tc, seed, "", ATOL, RTOL);
     fprintf(stderr, "%-60s max|diff|/tol = %.3f\n", case_name(tc, name, sizeof name), worst);
-    outputs_free(&got);
-    outputs_free(&want);
-    problem_free(&p);
 }
 
 typedef struct shape {
@@ -200,19 +175,6 @@ ParameterizedTest(shape *s, features, all_cells, .init = open_both, .fini = clos
                             }
 }
 
-/* Runs p on an existing model into o (poisoned with NaN first). */
-static rnnscan_status run_on(rnnscan_model *model, const problem *p, outputs *o)
-{
-    fill_nan(o->y, p->y_elems);
-    fill_nan(o->h_n, p->state_elems);
-    if (o->c_n)
-        fill_nan(o->c_n, p->state_elems);
-    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
-                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
-                       .c_n = o->c_n};
-    return rnnscan_model_scan(model, &run);
-}
-
 /* One model, many runs: sizes grow and shrink, lengths come and go, so any
  * state the backend keeps between calls (scratch, orders) must be redone.
  * `cap`: every length below T, so the last steps have no sequence at all. */
@@ -242,11 +204,9 @@ Test(features, one_model_many_runs, .init = open_both, .fini = close_both, .time
                 p.lengths[b] = p.lengths[b] < tc.T - 1 ? p.lengths[b] : tc.T - 1;
             cr_assert(outputs_alloc(&got, &p) && outputs_alloc(&want, &p), "out of memory");
             cr_assert_eq(problem_run(ref, &p, &want), RNNSCAN_OK, "%s", rnnscan_last_error());
-            cr_assert_eq(run_on(model, &p, &got), RNNSCAN_OK, "%s", rnnscan_last_error());
-            compare("y", got.y, want.y, p.y_elems, &tc);
-            compare("h_n", got.h_n, want.h_n, p.state_elems, &tc);
-            if (tc.cell == RNNSCAN_CELL_LSTM)
-                compare("c_n", got.c_n, want.c_n, p.state_elems, &tc);
+            cr_assert_eq(problem_scan(model, &p, &got), RNNSCAN_OK, "%s", rnnscan_last_error());
+            char name[160];
+            expect_outputs(case_name(&tc, name, sizeof name), &p, &got, &want, ATOL, RTOL);
             outputs_free(&got);
             outputs_free(&want);
             problem_free(&p);

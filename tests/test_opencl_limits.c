@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "expect.h"
 #include "harness.h"
 
 #define ATOL 2e-5
@@ -36,35 +37,12 @@ static rnnscan_context *open_capped(size_t cap)
     return ctx;
 }
 
-static void compare(const char *what, const float *got, const float *want, size_t n,
-                    const test_case *tc, size_t cap)
-{
-    char name[160];
-    size_t at;
-    double ratio = worst_ratio(got, want, n, ATOL, RTOL, &at);
-    cr_expect(ratio <= 1.0, "%s cap %zu %s: element %zu: opencl %.9g, reference %.9g (ratio %.3g)",
-              case_name(tc, name, sizeof name), cap, what, at, got[at], want[at], ratio);
-}
-
 /* Runs tc on a context capped at `cap` and on the reference. */
 static void check_capped(rnnscan_context *ctx, const test_case *tc, uint64_t seed, size_t cap)
 {
-    problem p;
-    outputs got, want;
-    char name[160];
-    cr_assert(problem_make(&p, tc, seed), "out of memory");
-    cr_assert(outputs_alloc(&got, &p) && outputs_alloc(&want, &p), "out of memory");
-    cr_assert_eq(problem_run(ref, &p, &want), RNNSCAN_OK, "%s", rnnscan_last_error());
-    rnnscan_status st = problem_run(ctx, &p, &got);
-    cr_assert_eq(st, RNNSCAN_OK, "%s cap %zu: %s: %s", case_name(tc, name, sizeof name), cap,
-                 rnnscan_status_name(st), rnnscan_last_error());
-    compare("y", got.y, want.y, p.y_elems, tc, cap);
-    compare("h_n", got.h_n, want.h_n, p.state_elems, tc, cap);
-    if (tc->cell == RNNSCAN_CELL_LSTM)
-        compare("c_n", got.c_n, want.c_n, p.state_elems, tc, cap);
-    outputs_free(&got);
-    outputs_free(&want);
-    problem_free(&p);
+    char suffix[40];
+    snprintf(suffix, sizeof suffix, " cap %zu", cap);
+    expect_case(ctx, ref, tc, seed, suffix, ATOL, RTOL);
 }
 
 typedef struct shape {

@@ -112,14 +112,7 @@ static void one_round(worker *k, int round)
         for (int c = 0; c < w->ncases; c++) {
             const problem *p = &w->p[c];
             outputs *o = &got[c];
-            fill_nan(o->y, p->y_elems);
-            fill_nan(o->h_n, p->state_elems);
-            if (o->c_n)
-                fill_nan(o->c_n, p->state_elems);
-            rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
-                               .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
-                               .c_n = o->c_n, .schedule = p->tc.schedule};
-            st = rnnscan_model_scan(models[c], &run);
+            st = problem_scan(models[c], p, o);
             if (st != RNNSCAN_OK) {
                 record(k, "round %d: scan: %s: %s", round, rnnscan_status_name(st),
                        rnnscan_last_error());

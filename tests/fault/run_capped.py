@@ -22,6 +22,9 @@ import tempfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run_fault import read_report  # noqa: E402  (the shim's report format, one reader)
+
 CAP, GROUPS = 1048576, 64
 T, B, X, H, L = 120, 40, 10, 16, 2
 
@@ -45,18 +48,6 @@ def make_inputs(d):
     lengths = rng.integers(1, T + 1, B).astype(np.int64)
     lengths[B // 2] = T
     np.save(os.path.join(d, "len.npy"), lengths)
-
-
-def read_report(path):
-    report, violations = {}, []
-    with open(path) as f:
-        for line in f:
-            key, _, value = line.rstrip("\n").partition("=")
-            if key == "violation":
-                violations.append(value)
-            else:
-                report[key] = value
-    return report, violations
 
 
 def main():
@@ -95,7 +86,8 @@ def main():
                 if not os.path.exists(report_path):
                     problems.append("no audit report (was the shim loaded?)")
                 else:
-                    report, violations = read_report(report_path)
+                    report = read_report(report_path)
+                    violations = report["violation_list"]
                     if report.get("violations") != "0":
                         problems.append("%s audit violations: %s" % (report.get("violations"),
                                                                      "; ".join(violations[:4])))

@@ -91,6 +91,16 @@ def leak_problems(report):
     return problems
 
 
+def run_problems(rc, report):
+    """What every run must avoid: a failed scenario, no report, a leak."""
+    problems = [] if rc == 0 else ["the scenario failed"]
+    if report is None:
+        problems.append("no report (crashed?)")
+    else:
+        problems += leak_problems(report)
+    return problems
+
+
 def describe_failure(rc, out, err, report, extra=""):
     lines = ["  exit status %s%s" % (rc, " (killed by signal %d)" % -rc
                                      if isinstance(rc, int) and rc < 0 else "")]
@@ -148,16 +158,10 @@ def fault(args, runner):
 
     def one(n):
         rc, out, err, report = runner.run("fault", "n%d" % n, {"RNNSCAN_FAULT_AT": str(n)})
-        problems = []
-        if rc != 0:
-            problems.append("the scenario failed")
-        if report is None:
-            problems.append("no report (crashed?)")
-        else:
-            if report.get("fired") != "1":
-                problems.append("fired=%s: call %d was not reached (the calls are not the "
-                                "same from run to run?)" % (report.get("fired"), n))
-            problems += leak_problems(report)
+        problems = run_problems(rc, report)
+        if report is not None and report.get("fired") != "1":
+            problems.append("fired=%s: call %d was not reached (the calls are not the "
+                            "same from run to run?)" % (report.get("fired"), n))
         last = (out.strip().splitlines() or ["(no output)"])[-1]
         return n, problems, rc, out, err, report, last
 
@@ -199,13 +203,8 @@ def audit(args, runner, selftest):
         label = "%s (tuning %s, caps %d bytes, %d groups%s)" % (
             "audit-selftest" if selftest else "audit", tuning, args.max_alloc, args.max_groups,
             ", library not capped" if selftest else "")
-        problems = []
-        if rc != 0:
-            problems.append("the scenario failed")
-        if report is None:
-            problems.append("no report (crashed?)")
-        else:
-            problems += leak_problems(report)
+        problems = run_problems(rc, report)
+        if report is not None:
             buffers = [v for v in report["violation_list"] if "_MAX_BUFFER" in v]
             groups = [v for v in report["violation_list"] if "_MAX_GROUPS" in v]
             if selftest and (not buffers or not groups):
