@@ -248,6 +248,8 @@ rnnscan_status cl_chunked_scan(rnnscan_model *m, const rnnscan_run *run, const r
         }
         st = run_groups(m, run, d, &cp, &h);
     }
+    if (st != RNNSCAN_OK) /* queued uploads may still read xs: drain before freeing it */
+        clFinish(cl_backend_of(m)->queue);
     free(h.xs);
     free(h.ys);
     free(h.act);
