@@ -5,7 +5,8 @@
  * cpu_gemm.c    the products: OpenBLAS sgemm / sgemv, or a small kernel on
  *               weights packed once (the packed copies cost as much memory as
  *               the weights themselves)
- * cpu_cells.c   fused activations + state updates (cpu_math.h: exp, tanh)
+ * cpu_cells.c   the cell descriptors (one const row per cell variant) and
+ *               their fused activations + state updates (cpu_math.h: exp, tanh)
  * cpu_scan.c    the layer / direction / time loops
  *
  * Internally every sequence tensor is in "packed" layout, PyTorch's
@@ -28,16 +29,69 @@ typedef struct cpu_packed {
     float *data;
 } cpu_packed;
 
+/* ---- cell descriptors (cpu_cells.c) ----------------------------------------
+ * Everything the model, scan and step code need to know about a cell is in
+ * its cpu_cell_desc row, looked up once at model creation; no other code of
+ * the backend tests which cell it runs. */
+
+#define CPU_MAX_GATES 4
+
+/* Activations, applied to one gate's pre-activation or to a state. */
+typedef enum cpu_act { CPU_ACT_NONE = 0, CPU_ACT_SIGMOID, CPU_ACT_TANH, CPU_ACT_RELU } cpu_act;
+
+/* How the activated gates make the new state (one fused kernel family each). */
+typedef enum cpu_update {
+    CPU_UPDATE_RNN,  /* h = act0(gate 0) */
+    CPU_UPDATE_LSTM, /* c = f c + i g; h = o state_act(c)  (gates i, f, g, o) */
+    CPU_UPDATE_GRU   /* n = act2(x_n + r (h_n + b_hn)); h = (1 - z) n + z h  (gates r, z, n) */
+} cpu_update;
+
+/* One step of a cell for ranks 0..n-1.  g [n][G*H] holds x W_ih^T, plus
+ * h W_hh^T unless the cell keeps recurrent terms apart (hh_apart), in which
+ * case all of h W_hh^T is in gh [n][G*H]; bias / b_apart as in cpu_layer.
+ * Updates h [n][H] and c [n][H] (has_c) in place and copies the new h to out
+ * (row stride ldout). */
+typedef void cpu_step_fn(int n, int H, const float *g, const float *gh, const float *bias,
+                         const float *b_apart, float *h, float *c, float *out, size_t ldout);
+
+typedef struct cpu_cell_desc {
+    rnnscan_cell cell;
+    int gates;                  /* G: blocks of H rows in w_ih, w_hh, b_ih, b_hh */
+    cpu_act act[CPU_MAX_GATES]; /* each gate's activation, in the weights' gate order */
+    cpu_act state_act;          /* on the cell state for h (LSTM's tanh(c)), else NONE */
+    cpu_update update;          /* how the gates make the new state */
+    int has_c;                  /* a second state c: c0 / c_n, scratch */
+    /* Bit k: gate k's recurrent term W_h* h + b_h* is kept apart from its
+     * input term (GRU's n: r multiplies it).  Bias folding: bias = b_ih + b_hh
+     * except in these gates, which take b_ih alone; their b_hh goes to
+     * b_apart.  Nonzero: h W_hh^T goes to its own buffer gh instead of onto
+     * the input projection. */
+    unsigned hh_apart;
+} cpu_cell_desc;
+
+/* A cell resolved for running: its row and the fused kernel (AVX2 clone or
+ * not, picked at load time) matching the row's update kind and activations. */
+typedef struct cpu_cell {
+    const cpu_cell_desc *desc;
+    cpu_step_fn *step;
+} cpu_cell;
+
+/* The row of `cell` and its kernel; 0 when there is none (unknown cell, or
+ * a row without a matching kernel). */
+int cpu_cell_find(rnnscan_cell cell, cpu_cell *out);
+
 /* One layer-direction, ready to run. */
 typedef struct cpu_layer {
     const float *w_ih, *w_hh; /* PyTorch layout, borrowed from rnnscan_layer */
     int input;
-    float *bias;       /* [G*H] b_ih + b_hh; GRU's n block holds b_in only */
-    float *b_hn;       /* [H] GRU only, added inside r * (W_hn h + b_hn) */
+    float *bias;       /* [G*H] b_ih + b_hh, b_ih alone in hh_apart gates */
+    float *b_apart;    /* [popcount(hh_apart)*H] b_hh of the hh_apart gates, in gate
+                          order (GRU: b_hn, added inside r * (W_hn h + b_hn)); else NULL */
     cpu_packed hh, ih; /* W_hh^T and W_ih^T for the small kernel */
 } cpu_layer;
 
 typedef struct cpu_model {
+    cpu_cell cell;     /* the cell's descriptor row and step kernel */
     cpu_layer *layers; /* L*D, index layer*D + direction */
     void *scratch;     /* grown on demand, kept between calls */
     size_t scratch_bytes;
@@ -79,14 +133,6 @@ void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, floa
                     int accumulate);
 /* Threads OpenBLAS uses. */
 int cpu_blas_threads(void);
-
-/* One step of the cell for ranks 0..n-1 (cpu_cells.c).  g [n][G*H] holds
- * x W_ih^T, plus h W_hh^T unless the cell is GRU, whose h W_hh^T is in gh;
- * bias / b_hn as in cpu_layer.  Updates h [n][H] and c [n][H] (LSTM) in place
- * and copies the new h to out (row stride ldout). */
-void cpu_cell_step(rnnscan_cell cell, int n, int H, const float *g, const float *gh,
-                   const float *bias, const float *b_hn, float *h, float *c, float *out,
-                   size_t ldout);
 
 /* Scratch of the model, grown to `bytes` (64-byte aligned); NULL when out of memory. */
 void *cpu_scratch(cpu_model *cm, size_t bytes);

@@ -1,6 +1,6 @@
-/* The cpu backend's model state: folded biases and packed weights, made once
- * at model creation; scratch memory kept between calls and grown on demand;
- * the ops table. */
+/* The cpu backend's model state: the cell's descriptor row and kernel, folded
+ * biases and packed weights, made once at model creation; scratch memory kept
+ * between calls and grown on demand; the ops table. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@ static void free_layers(cpu_model *cm, int count)
 {
     for (int i = 0; cm->layers && i < count; i++) {
         free(cm->layers[i].bias);
-        free(cm->layers[i].b_hn);
+        free(cm->layers[i].b_apart);
         cpu_packed_free(&cm->layers[i].hh);
         cpu_packed_free(&cm->layers[i].ih);
     }
@@ -20,27 +20,40 @@ static void free_layers(cpu_model *cm, int count)
     free(cm);
 }
 
-static int prepare_layer(const rnnscan_model *m, const rnnscan_layer *src, cpu_layer *dst)
+/* Bias folding as the cell's row says: bias = b_ih + b_hh, except in the
+ * hh_apart gates (GRU's n: r multiplies W_hn h + b_hn), which keep b_ih in
+ * bias and their b_hh in b_apart. */
+static int prepare_layer(const rnnscan_model *m, const cpu_cell_desc *cell,
+                         const rnnscan_layer *src, cpu_layer *dst)
 {
-    const int H = m->dims.hidden;
+    const size_t H = (size_t)m->dims.hidden;
     const size_t rows = m->dims.rows;
-    const int gru = m->desc.cell == RNNSCAN_CELL_GRU;
     dst->w_ih = src->w_ih;
     dst->w_hh = src->w_hh;
     dst->input = src->input;
     dst->bias = malloc(rows * sizeof *dst->bias);
     if (!dst->bias)
         return 0;
-    for (size_t r = 0; r < rows; r++) /* r multiplies W_hn h + b_hn: b_hn stays apart */
-        dst->bias[r] = src->b_ih[r] + (gru && r >= 2 * (size_t)H ? 0.0f : src->b_hh[r]);
-    if (gru) {
-        dst->b_hn = malloc((size_t)H * sizeof *dst->b_hn);
-        if (!dst->b_hn)
+    size_t apart = 0;
+    for (int k = 0; k < cell->gates; k++)
+        apart += cell->hh_apart >> k & 1u;
+    if (apart) {
+        dst->b_apart = malloc(apart * H * sizeof *dst->b_apart);
+        if (!dst->b_apart)
             return 0;
-        for (int j = 0; j < H; j++)
-            dst->b_hn[j] = src->b_hh[2 * (size_t)H + (size_t)j];
     }
-    if (!cpu_pack(src->w_hh, (int)rows, H, &dst->hh))
+    float *b_apart = dst->b_apart;
+    for (int k = 0; k < cell->gates; k++) {
+        const int is_apart = cell->hh_apart >> k & 1u;
+        for (size_t r = (size_t)k * H; r < (size_t)(k + 1) * H; r++)
+            dst->bias[r] = src->b_ih[r] + (is_apart ? 0.0f : src->b_hh[r]);
+        if (is_apart) {
+            for (size_t j = 0; j < H; j++)
+                b_apart[j] = src->b_hh[(size_t)k * H + j];
+            b_apart += H;
+        }
+    }
+    if (!cpu_pack(src->w_hh, (int)rows, (int)H, &dst->hh))
         return 0;
     return cpu_pack(src->w_ih, (int)rows, src->input, &dst->ih);
 }
@@ -52,6 +65,10 @@ static rnnscan_status cpu_model_init(rnnscan_model *m)
         return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
                             "cpu: G*H = %zu gate rows or D*H = %d*%d exceed OpenBLAS's int sizes",
                             m->dims.rows, m->dims.directions, m->dims.hidden);
+    cpu_cell cell;
+    if (!cpu_cell_find(m->desc.cell, &cell) || cell.desc->gates != m->dims.gates)
+        return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED, "cpu: no step kernel for cell %d",
+                            (int)m->desc.cell);
     cpu_model *cm = calloc(1, sizeof *cm);
     if (cm)
         cm->layers = calloc((size_t)count, sizeof *cm->layers);
@@ -59,8 +76,9 @@ static rnnscan_status cpu_model_init(rnnscan_model *m)
         free(cm);
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "cpu: model_create: calloc failed");
     }
+    cm->cell = cell;
     for (int i = 0; i < count; i++)
-        if (!prepare_layer(m, &m->layers[i], &cm->layers[i])) {
+        if (!prepare_layer(m, cell.desc, &m->layers[i], &cm->layers[i])) {
             free_layers(cm, count);
             return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                                 "cpu: model_create: no host memory to pack weights[%d]", i);

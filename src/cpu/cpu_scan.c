@@ -38,6 +38,7 @@ static size_t plan_take(plan *p, size_t count, size_t elem)
 /* What one direction of one layer reads and writes. */
 typedef struct pass {
     const rnnscan_model *m;
+    const cpu_cell *cell; /* the model's descriptor row and step kernel */
     const cpu_order *o;
     const cpu_layer *cl;
     const float *in; /* packed [rows][cl->input] */
@@ -55,13 +56,14 @@ static void project(const pass *p, size_t r, int n, float *g)
     cpu_product(n, N, K, a, (size_t)K, cl->w_ih, &cl->ih, g, (size_t)N, 0);
 }
 
-/* h W_hh^T for the n running sequences: added onto g, or for GRU into gh. */
+/* h W_hh^T for the n running sequences: added onto g, or into gh when the
+ * cell keeps recurrent terms apart (GRU). */
 static void recur(const pass *p, int n, float *g)
 {
-    const int gru = p->m->desc.cell == RNNSCAN_CELL_GRU;
+    const int apart = p->cell->desc->hh_apart != 0;
     const int N = (int)p->m->dims.rows, H = p->m->dims.hidden;
-    float *dst = gru ? p->gh : g;
-    cpu_product(n, N, H, p->h, (size_t)H, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !gru);
+    float *dst = apart ? p->gh : g;
+    cpu_product(n, N, H, p->h, (size_t)H, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !apart);
 }
 
 /* Steps [t0, t1) in the direction's order: one projection, then the steps. */
@@ -71,29 +73,31 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
     const cpu_order *o = p->o;
     const size_t GH = m->dims.rows, DH = (size_t)m->dims.directions * m->dims.hidden;
     const size_t r0 = o->off[t0];
+    const int apart = p->cell->desc->hh_apart != 0;
+    cpu_step_fn *const step = p->cell->step;
     project(p, r0, (int)(o->off[t1] - r0), p->gx);
     for (int s = 0; s < t1 - t0; s++) {
         const int t = p->dir ? t1 - 1 - s : t0 + s, n = o->act[t];
         float *g = p->gx + (o->off[t] - r0) * GH;
         if (*first && !p->has_h0) { /* h = 0: the product is zero */
-            if (m->desc.cell == RNNSCAN_CELL_GRU)
+            if (apart)
                 memset(p->gh, 0, (size_t)n * GH * sizeof *p->gh);
         } else {
             recur(p, n, g);
         }
         *first &= n == 0;
-        cpu_cell_step(m->desc.cell, n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_hn, p->h,
-                      p->c, p->out + o->off[t] * DH + (size_t)p->dir * m->dims.hidden, DH);
+        step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->h, p->c,
+             p->out + o->off[t] * DH + (size_t)p->dir * m->dims.hidden, DH);
     }
 }
 
 static void run_direction(pass *p, const rnnscan_run *run, int index)
 {
     const rnnscan_model *m = p->m;
-    const int T = p->o->T, H = m->dims.hidden, lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    const int T = p->o->T, H = m->dims.hidden, has_c = p->cell->desc->has_c;
     const size_t state_at = (size_t)index * (size_t)p->o->B * (size_t)H;
     cpu_state_in(p->o, run->h0 ? run->h0 + state_at : NULL, H, p->h);
-    if (lstm)
+    if (has_c)
         cpu_state_in(p->o, run->c0 ? run->c0 + state_at : NULL, H, p->c);
     int first = 1;
     for (int done = 0; done < T; done += p->steps_per_chunk) {
@@ -105,7 +109,7 @@ static void run_direction(pass *p, const rnnscan_run *run, int index)
     }
     if (run->h_n)
         cpu_state_out(p->o, p->h, H, run->h_n + state_at);
-    if (lstm && run->c_n)
+    if (has_c && run->c_n)
         cpu_state_out(p->o, p->c, H, run->c_n + state_at);
 }
 
@@ -115,7 +119,8 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden;
     const int L = m->dims.layers, D = m->dims.directions, bf = m->desc.batch_first;
     const size_t GH = m->dims.rows, DH = (size_t)D * (size_t)H;
-    const int gru = m->desc.cell == RNNSCAN_CELL_GRU, lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
+    const cpu_cell_desc *cell = cm->cell.desc;
+    const int apart = cell->hh_apart != 0, has_c = cell->has_c;
 
     size_t rows = 0; /* packed rows: the sum of the lengths */
     int all_full = 1;
@@ -146,9 +151,9 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     const size_t at_buf0 = plan_take(&pl, nbuf > 0 ? rows : 0, DH * sizeof(float));
     const size_t at_buf1 = plan_take(&pl, nbuf > 1 ? rows : 0, DH * sizeof(float));
     const size_t at_gx = plan_take(&pl, steps * (size_t)B, GH * sizeof(float));
-    const size_t at_gh = plan_take(&pl, gru ? (size_t)B : 0, GH * sizeof(float));
+    const size_t at_gh = plan_take(&pl, apart ? (size_t)B : 0, GH * sizeof(float));
     const size_t at_h = plan_take(&pl, (size_t)B, (size_t)H * sizeof(float));
-    const size_t at_c = plan_take(&pl, lstm ? (size_t)B : 0, (size_t)H * sizeof(float));
+    const size_t at_c = plan_take(&pl, has_c ? (size_t)B : 0, (size_t)H * sizeof(float));
     if (pl.overflow)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                             "cpu: T=%d, B=%d: scratch size overflows", T, B);
@@ -167,9 +172,9 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
         in = (float *)(base + at_xin);
     }
     float *bufs[2] = {(float *)(base + at_buf0), (float *)(base + at_buf1)};
-    pass p = {.m = m, .o = &o, .steps_per_chunk = (int)steps, .has_h0 = run->h0 != NULL,
-              .gx = (float *)(base + at_gx), .gh = (float *)(base + at_gh),
-              .h = (float *)(base + at_h), .c = (float *)(base + at_c)};
+    pass p = {.m = m, .cell = &cm->cell, .o = &o, .steps_per_chunk = (int)steps,
+              .has_h0 = run->h0 != NULL, .gx = (float *)(base + at_gx),
+              .gh = (float *)(base + at_gh), .h = (float *)(base + at_h), .c = (float *)(base + at_c)};
     for (int l = 0; l < L; l++) {
         p.in = in;
         p.out = l == L - 1 && identity ? run->y : bufs[l % 2];
