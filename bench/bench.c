@@ -82,9 +82,6 @@ static int open_backends(const bench_options *o, bench_backend *be)
         else if (!be[i].ctx)
             fprintf(stderr, "rnnscan bench: backend %s is n/a: %s\n", rnnscan_backend_name(be[i].id),
                     be[i].reason);
-        else if (be[i].id == RNNSCAN_BACKEND_OPENCL)
-            fprintf(stderr, "rnnscan bench: backend %s on %s (program build %.1f ms, once)\n",
-                    rnnscan_backend_name(be[i].id), be[i].device, be[i].build_ms);
         else
             fprintf(stderr, "rnnscan bench: backend %s on %s\n", rnnscan_backend_name(be[i].id),
                     be[i].device);
@@ -192,6 +189,8 @@ int cli_bench(int argc, char **argv)
     int status = 0, done = 0, total = o.n_cases * o.n_backends;
     for (int ci = 0; ci < o.n_cases; ci++)
         run_case(&o, ci, be, &results[ci * o.n_backends], &done, total);
+    for (int i = 0; i < o.n_backends; i++) /* every variant the cases needed, built once */
+        be[i].build_ms = be[i].ctx ? rnnscan_context_build_ms(be[i].ctx) : 0.0;
     bench_report(stdout, &o, be, results, total);
     for (int i = 0; i < total; i++) {
         const bench_result *r = &results[i];

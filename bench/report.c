@@ -83,7 +83,8 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
             continue;
         fprintf(f, "  %-10s ", rnnscan_backend_name(be[i].id));
         if (be[i].ctx && be[i].id == RNNSCAN_BACKEND_OPENCL)
-            fprintf(f, "%s; program build %.1f ms (once per context, not in the times)\n",
+            fprintf(f, "%s; program builds %.1f ms in all (each kernel variant once per "
+                       "context, at model creation, not in the times)\n",
                     be[i].device, be[i].build_ms);
         else if (be[i].ctx)
             fprintf(f, "%s\n", be[i].device);
@@ -123,8 +124,8 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
     }
     fprintf(f, "\nspeedup: the reference's median / this median (where the reference did not run,\n"
                "  against the backend named).  max|d-ref|: largest |backend - reference| over y,\n"
-               "  h_n and c_n.  model_ms: model creation with the weights upload, once per case\n"
-               "  and backend, not in the times.\n");
+               "  h_n and c_n.  model_ms: model creation with the weights upload (kernel builds\n"
+               "  apart, above), once per case and backend, not in the times.\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */

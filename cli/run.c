@@ -1,6 +1,8 @@
 /* `rnnscan run`: a PyTorch state_dict (.npz) and an input (.npy) in, the
  * outputs PyTorch would return (.npz) out. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,11 +34,28 @@ static void run_usage(FILE *f)
 }
 
 /* One clear line on stderr, and the exit status of a failure. */
-static int fail(const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
 {
-    fprintf(stderr, "rnnscan run: ");
-    fprintf(stderr, fmt, a, b);
-    fprintf(stderr, "\n");
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("rnnscan run: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+/* *bytes = a * b * c floats; 0 when that overflows size_t. */
+static int float_bytes(size_t *bytes, size_t a, size_t b, size_t c)
+{
+    size_t n = sizeof(float);
+    const size_t factors[3] = {a, b, c};
+    for (int i = 0; i < 3; i++) {
+        if (factors[i] != 0 && n > SIZE_MAX / factors[i])
+            return 0;
+        n *= factors[i];
+    }
+    *bytes = n;
     return 1;
 }
 
@@ -60,7 +79,7 @@ static int parse(int argc, char **argv, run_options *o)
         } else if (!strcmp(a, "--layers")) {
             char *end;
             if (i + 1 >= argc || (o->layers = (int)strtol(argv[++i], &end, 10)) < 1 || *end)
-                return fail("--layers needs a positive integer%s%s", "", ""), 0;
+                return fail("--layers needs a positive integer"), 0;
         } else {
             static const struct {
                 const char *flag;
@@ -81,16 +100,16 @@ static int parse(int argc, char **argv, run_options *o)
                 if (!strcmp(a, flags[f].flag))
                     value = (const char **)((char *)o + flags[f].offset);
             if (!value)
-                return fail("unknown option '%s'%s (see rnnscan run --help)", a, ""), 0;
+                return fail("unknown option '%s' (see rnnscan run --help)", a), 0;
             if (i + 1 >= argc)
-                return fail("%s needs a value%s", a, ""), 0;
+                return fail("%s needs a value", a), 0;
             *value = argv[++i];
         }
     }
     const char *missing = !o->cell ? "--cell" : !o->weights ? "--weights" : !o->input ? "--input"
                         : !o->out  ? "--out"  : NULL;
     if (missing)
-        return fail("%s is required%s (see rnnscan run --help)", missing, ""), 0;
+        return fail("%s is required (see rnnscan run --help)", missing), 0;
     return 1;
 }
 
@@ -136,7 +155,7 @@ static int open_model(const run_options *o, const char *backend_name, rnnscan_np
 {
     rnnscan_context_options copts = {.backend = RNNSCAN_BACKEND_REFERENCE, .device = o->device};
     if (rnnscan_backend_parse(backend_name, &copts.backend) != RNNSCAN_OK)
-        return fail("--backend: %s%s", rnnscan_last_error(), ""), 0;
+        return fail("--backend: %s", rnnscan_last_error()), 0;
     if (rnnscan_context_create(&copts, ctx) != RNNSCAN_OK)
         return fail("backend %s: %s", backend_name, rnnscan_last_error()), 0;
     if (rnnscan_model_from_npz(*ctx, npz, desc, model) != RNNSCAN_OK)
@@ -169,9 +188,9 @@ int cli_run(int argc, char **argv)
         return 2;
     rnnscan_model_desc desc = {0};
     if (rnnscan_cell_parse(o.cell, &desc.cell) != RNNSCAN_OK)
-        return fail("--cell: %s%s", rnnscan_last_error(), "");
+        return fail("--cell: %s", rnnscan_last_error());
     if (o.c0 && desc.cell != RNNSCAN_CELL_LSTM)
-        return fail("--c0 is for lstm only, the cell is %s%s", o.cell, "");
+        return fail("--c0 is for lstm only, the cell is %s", o.cell);
     desc.num_layers = o.layers;
     desc.bidirectional = o.bidirectional;
     desc.batch_first = o.batch_first;
@@ -183,7 +202,7 @@ int cli_run(int argc, char **argv)
             if (!strcmp(o.schedule, names[i]))
                 found = i;
         if (found < 0)
-            return fail("--schedule: unknown schedule '%s'%s (auto, host, persistent)", o.schedule, "");
+            return fail("--schedule: unknown schedule '%s' (auto, host, persistent)", o.schedule);
         run.schedule = (rnnscan_schedule)found;
     }
 
@@ -194,7 +213,7 @@ int cli_run(int argc, char **argv)
     rnnscan_context *ctx = NULL, *ref_ctx = NULL;
     rnnscan_model *model = NULL, *ref_model = NULL;
     if (rnnscan_npz_open(o.weights, &npz) != RNNSCAN_OK) {
-        fail("%s%s", rnnscan_last_error(), "");
+        fail("%s", rnnscan_last_error());
         goto done;
     }
     if (!open_model(&o, o.backend, npz, &desc, &ctx, &model))
@@ -204,7 +223,7 @@ int cli_run(int argc, char **argv)
     const size_t H = (size_t)desc.hidden_size, DH = (desc.bidirectional ? 2 : 1) * H;
 
     if (rnnscan_npy_read(o.input, &d.x) != RNNSCAN_OK) {
-        fail("%s%s", rnnscan_last_error(), "");
+        fail("%s", rnnscan_last_error());
         goto done;
     }
     char got[128];
@@ -220,18 +239,18 @@ int cli_run(int argc, char **argv)
     if (o.h0 && (rnnscan_npy_read(o.h0, &d.h0) != RNNSCAN_OK ||
                  !check_state(o.h0, &d.h0, LD, B, H))) {
         if (d.h0.data == NULL)
-            fail("%s%s", rnnscan_last_error(), "");
+            fail("%s", rnnscan_last_error());
         goto done;
     }
     if (o.c0 && (rnnscan_npy_read(o.c0, &d.c0) != RNNSCAN_OK ||
                  !check_state(o.c0, &d.c0, LD, B, H))) {
         if (d.c0.data == NULL)
-            fail("%s%s", rnnscan_last_error(), "");
+            fail("%s", rnnscan_last_error());
         goto done;
     }
     if (o.lengths) {
         if (rnnscan_npy_read_int(o.lengths, &d.lengths) != RNNSCAN_OK) {
-            fail("%s%s", rnnscan_last_error(), "");
+            fail("%s", rnnscan_last_error());
             goto done;
         }
         if (d.lengths.ndim != 1 || d.lengths.shape[0] != B) {
@@ -254,11 +273,19 @@ int cli_run(int argc, char **argv)
     d.h_n.shape[1] = d.c_n.shape[1] = B;
     d.h_n.shape[2] = d.c_n.shape[2] = H;
     const int lstm = desc.cell == RNNSCAN_CELL_LSTM;
-    d.y.data = malloc(T * B * DH * sizeof(float));
-    d.h_n.data = malloc(LD * B * H * sizeof(float));
-    d.c_n.data = lstm ? malloc(LD * B * H * sizeof(float)) : NULL;
+    size_t y_bytes, state_bytes;
+    if (!float_bytes(&y_bytes, T, B, DH) || !float_bytes(&state_bytes, LD, B, H)) {
+        fail("outputs too large: output (T=%zu, B=%zu, D*H=%zu) or h_n (L*D=%zu, B, H=%zu) "
+             "overflows the address space",
+             T, B, DH, LD, H);
+        goto done;
+    }
+    d.y.data = malloc(y_bytes);
+    d.h_n.data = malloc(state_bytes);
+    d.c_n.data = lstm ? malloc(state_bytes) : NULL;
     if (!d.y.data || !d.h_n.data || (lstm && !d.c_n.data)) {
-        fail("out of memory for T=%s, B=%s", "?", "?");
+        fail("out of memory for the outputs: T=%zu, B=%zu, D*H=%zu (%zu + %d x %zu bytes)", T,
+             B, DH, y_bytes, lstm ? 2 : 1, state_bytes);
         goto done;
     }
     run.seq_len = (int)T;
@@ -277,9 +304,9 @@ int cli_run(int argc, char **argv)
 
     if (o.verify) {
         rnnscan_array ry = d.y, rh = d.h_n, rc = d.c_n; /* same shapes, new data */
-        ry.data = malloc(T * B * DH * sizeof(float));
-        rh.data = malloc(LD * B * H * sizeof(float));
-        rc.data = lstm ? malloc(LD * B * H * sizeof(float)) : NULL;
+        ry.data = malloc(y_bytes);
+        rh.data = malloc(state_bytes);
+        rc.data = lstm ? malloc(state_bytes) : NULL;
         int ok = ry.data && rh.data && (!lstm || rc.data) &&
                  open_model(&o, "reference", npz, &desc, &ref_ctx, &ref_model);
         if (ok) {
@@ -287,7 +314,7 @@ int cli_run(int argc, char **argv)
             r.y = ry.data, r.h_n = rh.data, r.c_n = rc.data;
             ok = rnnscan_model_scan(ref_model, &r) == RNNSCAN_OK;
             if (!ok)
-                fail("reference: %s%s", rnnscan_model_error(ref_model), "");
+                fail("reference: %s", rnnscan_model_error(ref_model));
         }
         double abs_d = 0, rel_d = 0;
         if (ok) {
@@ -309,7 +336,7 @@ int cli_run(int argc, char **argv)
     const char *names[3] = {"output", "h_n", "c_n"};
     rnnscan_array arrays[3] = {d.y, d.h_n, d.c_n};
     if (rnnscan_npz_write(o.out, lstm ? 3 : 2, names, arrays) != RNNSCAN_OK) {
-        fail("%s%s", rnnscan_last_error(), "");
+        fail("%s", rnnscan_last_error());
         goto done;
     }
     status = 0;

@@ -23,8 +23,10 @@
  *   rnnscan_context_error, rnnscan_context_free.  Two models of one context
  *   must not scan at the same time (they share its queue and error buffer).
  *   The unit may move to another thread when the program synchronises the
- *   hand-over (a mutex, a join).  rnnscan_context_backend, _device_name and
- *   _build_ms read what is fixed at creation: any thread, while it lives.
+ *   hand-over (a mutex, a join).  rnnscan_context_backend and _device_name
+ *   read what is fixed at creation: any thread, while it lives.
+ *   rnnscan_context_build_ms grows when a model is created, so it belongs to
+ *   the unit like the rest.
  * - Different contexts are independent: their models scan concurrently, on
  *   any backends, several on the same device included (cpu contexts share
  *   OpenBLAS's threads, so they share its cores too).
@@ -49,6 +51,22 @@
 extern "C" {
 #endif
 
+/* ---- exported symbols ---------------------------------------------------- */
+/* RNNSCAN_API marks the library's public functions: the only symbols the
+ * shared library exports (it is built with -fvisibility=hidden; everything
+ * else, internal helpers included, stays inside it).  Under GCC and clang it
+ * is __attribute__((visibility("default"))), elsewhere empty; a program may
+ * define it before including this header to override it.  A test
+ * (tests/exported_symbols.py) checks that the exports are exactly the
+ * functions declared here. */
+#ifndef RNNSCAN_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define RNNSCAN_API __attribute__((visibility("default")))
+#else
+#define RNNSCAN_API
+#endif
+#endif
+
 /* ---- version ----------------------------------------------------------- */
 /* meson.build reads these three lines: keep their form. */
 #define RNNSCAN_VERSION_MAJOR 0
@@ -59,40 +77,43 @@ extern "C" {
 
 /*! rnnscan_version_number() : the library's RNNSCAN_VERSION_NUMBER at build
  *  time, to compare with the header a program was compiled against. */
-int rnnscan_version_number(void);
+RNNSCAN_API int rnnscan_version_number(void);
 /*! rnnscan_version_string() : "MAJOR.MINOR.PATCH"; static storage. */
-const char *rnnscan_version_string(void);
+RNNSCAN_API const char *rnnscan_version_string(void);
 
 /* ---- status ------------------------------------------------------------- */
-/* One list makes the enum, the names and the messages, so they never drift. */
+/* One list makes the enum, the names and the messages, so they never drift.
+ * The numbers are part of the ABI: never renumber or reuse one; a new status
+ * takes the next number at the end (RNNSCAN_STATUS_COUNT_ is one past the
+ * last; src/status.c checks the list is 0..COUNT_-1 in order). */
 #define RNNSCAN_STATUS_MAP(X)                                                         \
-    X(OK, "success")                                                                  \
-    X(INVALID_ARGUMENT, "invalid argument")                                           \
-    X(NOT_SUPPORTED, "not supported (yet) by this backend or build")                  \
-    X(OUT_OF_MEMORY, "out of host memory")                                            \
-    X(TOO_LARGE, "buffer larger than the device's maximum allocation")                \
-    X(NO_DEVICE, "no OpenCL platform or device found")                                \
-    X(DEVICE_NOT_FOUND, "no OpenCL device matches the requested spec")                \
-    X(OPENCL_ERROR, "an OpenCL call failed")                                          \
-    X(BUILD_FAILED, "the OpenCL kernels failed to build")                             \
-    X(IO_ERROR, "file could not be read or written")                                  \
-    X(FORMAT_ERROR, "file is not in the expected format")
+    X(OK, 0, "success")                                                               \
+    X(INVALID_ARGUMENT, 1, "invalid argument")                                        \
+    X(NOT_SUPPORTED, 2, "not supported (yet) by this backend or build")               \
+    X(OUT_OF_MEMORY, 3, "out of host memory")                                         \
+    X(TOO_LARGE, 4, "buffer larger than the device's maximum allocation")             \
+    X(NO_DEVICE, 5, "no OpenCL platform or device found")                             \
+    X(DEVICE_NOT_FOUND, 6, "no OpenCL device matches the requested spec")             \
+    X(OPENCL_ERROR, 7, "an OpenCL call failed")                                       \
+    X(BUILD_FAILED, 8, "the OpenCL kernels failed to build")                          \
+    X(IO_ERROR, 9, "file could not be read or written")                               \
+    X(FORMAT_ERROR, 10, "file is not in the expected format")
 
 typedef enum rnnscan_status {
-#define RNNSCAN_STATUS_ENUM_(name, msg) RNNSCAN_##name,
+#define RNNSCAN_STATUS_ENUM_(name, value, msg) RNNSCAN_##name = value,
     RNNSCAN_STATUS_MAP(RNNSCAN_STATUS_ENUM_)
 #undef RNNSCAN_STATUS_ENUM_
-    RNNSCAN_STATUS_COUNT_
+    RNNSCAN_STATUS_COUNT_ = 11
 } rnnscan_status;
 
 /*! rnnscan_status_name() : "RNNSCAN_INVALID_ARGUMENT" etc.; "RNNSCAN_UNKNOWN_STATUS"
  *  for a value outside the enum.  Static storage. */
-const char *rnnscan_status_name(rnnscan_status status);
+RNNSCAN_API const char *rnnscan_status_name(rnnscan_status status);
 /*! rnnscan_status_string() : a short English sentence for the status. Static storage. */
-const char *rnnscan_status_string(rnnscan_status status);
+RNNSCAN_API const char *rnnscan_status_string(rnnscan_status status);
 /*! rnnscan_last_error() : the detail of the most recent failed call made on
  *  this thread ("" if none).  Valid until the next rnnscan call on this thread. */
-const char *rnnscan_last_error(void);
+RNNSCAN_API const char *rnnscan_last_error(void);
 
 /* ---- cells, backends, schedules ---------------------------------------- */
 typedef enum rnnscan_cell {
@@ -103,12 +124,12 @@ typedef enum rnnscan_cell {
 } rnnscan_cell;
 
 /*! rnnscan_cell_gates() : G for the cell (1, 4 or 3), 0 for an unknown value. */
-int rnnscan_cell_gates(rnnscan_cell cell);
+RNNSCAN_API int rnnscan_cell_gates(rnnscan_cell cell);
 /*! rnnscan_cell_name() : "rnn_tanh", "rnn_relu", "lstm", "gru", or NULL. */
-const char *rnnscan_cell_name(rnnscan_cell cell);
+RNNSCAN_API const char *rnnscan_cell_name(rnnscan_cell cell);
 /*! rnnscan_cell_parse() : the inverse of rnnscan_cell_name (case-insensitive).
  *  @return RNNSCAN_OK, or RNNSCAN_INVALID_ARGUMENT for an unknown name. */
-rnnscan_status rnnscan_cell_parse(const char *name, rnnscan_cell *cell);
+RNNSCAN_API rnnscan_status rnnscan_cell_parse(const char *name, rnnscan_cell *cell);
 
 typedef enum rnnscan_backend {
     RNNSCAN_BACKEND_REFERENCE = 0, /* plain C, double accumulation: the oracle          */
@@ -117,9 +138,9 @@ typedef enum rnnscan_backend {
 } rnnscan_backend;
 
 /*! rnnscan_backend_name() : "reference", "cpu", "opencl", or NULL. */
-const char *rnnscan_backend_name(rnnscan_backend backend);
+RNNSCAN_API const char *rnnscan_backend_name(rnnscan_backend backend);
 /*! rnnscan_backend_parse() : the inverse of rnnscan_backend_name (case-insensitive). */
-rnnscan_status rnnscan_backend_parse(const char *name, rnnscan_backend *backend);
+RNNSCAN_API rnnscan_status rnnscan_backend_parse(const char *name, rnnscan_backend *backend);
 
 /* How an OpenCL scan runs its time loop; backends without schedules
  * (reference, cpu) ignore it.  Results match the reference either way. */
@@ -150,10 +171,22 @@ typedef struct rnnscan_device_info {
  *  all platforms.  No platform at all is not an error: *count = 0.  Any
  *  thread, also while others create contexts.
  *  @return RNNSCAN_OK, RNNSCAN_INVALID_ARGUMENT (count NULL) or RNNSCAN_OPENCL_ERROR. */
-rnnscan_status rnnscan_list_devices(rnnscan_device_info *devices, int capacity, int *count);
+RNNSCAN_API rnnscan_status rnnscan_list_devices(rnnscan_device_info *devices, int capacity,
+                                                 int *count);
 
 /* ---- context ------------------------------------------------------------ */
 typedef struct rnnscan_context rnnscan_context;
+
+/* OpenCL kernel shapes, for tuning experiments and devices the defaults do
+ * not suit; a field of 0 keeps the device kind's default (README, "Backends
+ * and devices").  Results do not depend on them. */
+typedef struct rnnscan_opencl_tuning {
+    int tile_rows;  /* input projection: rows of x per work-item: 1, 2, 4, 6 or 8 */
+    int step_rows;  /* step kernel: sequences per work-item: 1, 2, 3 or 4 */
+    int scan_units; /* persistent kernel: hidden units per work-item: 1 or 8 */
+    int w_layout;   /* packed weights: 1 rows (coalescing, GPUs), 2 panels (one
+                       contiguous stream per work-item, CPU devices) */
+} rnnscan_opencl_tuning;
 
 typedef struct rnnscan_context_options {
     rnnscan_backend backend;
@@ -169,30 +202,37 @@ typedef struct rnnscan_context_options {
      * the weights of one layer-direction must fit it.  Lets a program share
      * a GPU.  Ignored by CPU backends. */
     size_t max_alloc_bytes;
+    /* OpenCL: kernel shapes overriding the device kind's (NULL: defaults;
+     * the environment variable RNNSCAN_TUNING=cpu|gpu picks a kind's row).
+     * Copied at creation.  Ignored by CPU backends. */
+    const rnnscan_opencl_tuning *tuning;
 } rnnscan_context_options;
 
 /*! rnnscan_context_create() : opens a backend.  For OpenCL it picks the
- *  device, creates the context and an in-order queue, and builds the kernels
- *  once (their build time is rnnscan_context_build_ms()).
+ *  device, creates the context and an in-order queue, and chooses the kernel
+ *  shapes; the kernels are built when models need them (model_create).
  *  `options` NULL means the reference backend.  On success *out owns the
  *  context; on failure *out is NULL, nothing is leaked, and the detail is in
  *  rnnscan_last_error().  Any number of threads may create contexts at once,
  *  each its own: the device choice and context creation run one at a time
- *  (process-wide lock), the kernel builds side by side. */
-rnnscan_status rnnscan_context_create(const rnnscan_context_options *options, rnnscan_context **out);
+ *  (process-wide lock); kernel builds (model_create) run side by side. */
+RNNSCAN_API rnnscan_status rnnscan_context_create(const rnnscan_context_options *options,
+                                                   rnnscan_context **out);
 /*! rnnscan_context_free() : frees the context; accepts NULL.  Free its models first. */
-void rnnscan_context_free(rnnscan_context *context);
+RNNSCAN_API void rnnscan_context_free(rnnscan_context *context);
 /*! rnnscan_context_error() : detail of the last failure seen by this context or
  *  one of its models ("" if none).  NULL context gives "". */
-const char *rnnscan_context_error(const rnnscan_context *context);
+RNNSCAN_API const char *rnnscan_context_error(const rnnscan_context *context);
 /*! rnnscan_context_backend() : the backend the context runs. */
-rnnscan_backend rnnscan_context_backend(const rnnscan_context *context);
+RNNSCAN_API rnnscan_backend rnnscan_context_backend(const rnnscan_context *context);
 /*! rnnscan_context_device_name() : "platform / device" for OpenCL, the backend
  *  name otherwise.  Owned by the context. */
-const char *rnnscan_context_device_name(const rnnscan_context *context);
-/*! rnnscan_context_build_ms() : wall time spent building the OpenCL program
- *  when the context was created (0 for CPU backends). */
-double rnnscan_context_build_ms(const rnnscan_context *context);
+RNNSCAN_API const char *rnnscan_context_device_name(const rnnscan_context *context);
+/*! rnnscan_context_build_ms() : wall time spent so far building OpenCL
+ *  programs for this context's models: one program per kernel variant (entry
+ *  point, cell, options, kernel shapes), built when the first model that
+ *  needs it is created and reused by the rest (0 for CPU backends). */
+RNNSCAN_API double rnnscan_context_build_ms(const rnnscan_context *context);
 
 /* ---- model -------------------------------------------------------------- */
 typedef struct rnnscan_model rnnscan_model;
@@ -222,17 +262,24 @@ typedef struct rnnscan_weights {
 
 /*! rnnscan_model_create() : validates `desc`, copies `weights` (L*D entries,
  *  index layer*D + direction, direction 1 = reverse) and, for OpenCL, uploads
- *  them once.  A backend that cannot run the description answers
+ *  them once and builds the kernel variants the model needs unless its
+ *  context has them (RNNSCAN_BUILD_FAILED with the build log if one fails).  A backend that cannot run the description answers
  *  RNNSCAN_NOT_SUPPORTED.  The model borrows `context`, which must outlive it.
  *  On failure *out is NULL and nothing is leaked. */
-rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,
-                                    const rnnscan_weights *weights, rnnscan_model **out);
+RNNSCAN_API rnnscan_status rnnscan_model_create(rnnscan_context *context,
+                                                const rnnscan_model_desc *desc,
+                                                const rnnscan_weights *weights,
+                                                rnnscan_model **out);
 /*! rnnscan_model_free() : accepts NULL. */
-void rnnscan_model_free(rnnscan_model *model);
+RNNSCAN_API void rnnscan_model_free(rnnscan_model *model);
 /*! rnnscan_model_error() : detail of the model's last failure ("" if none). */
-const char *rnnscan_model_error(const rnnscan_model *model);
+RNNSCAN_API const char *rnnscan_model_error(const rnnscan_model *model);
+/*! rnnscan_model_build_ms() : wall time spent building OpenCL programs while
+ *  this model was created (0 when its context had built its variants
+ *  already, and for CPU backends). */
+RNNSCAN_API double rnnscan_model_build_ms(const rnnscan_model *model);
 /*! rnnscan_model_describe() : the description the model was created with. */
-rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model);
+RNNSCAN_API rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model);
 
 /* One forward pass over a batch of sequences.  L = layers, D = directions;
  * "[T][B]" below reads "[B][T]" for a batch_first model. */
@@ -260,7 +307,7 @@ typedef struct rnnscan_run {
  *  B; a run whose buffers would exceed the context's allocation limit
  *  (rnnscan_context_options.max_alloc_bytes) runs in chunks of steps and
  *  sequences with the same results. */
-rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
+RNNSCAN_API rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
 
 /*! rnnscan_model_step() : one step for a whole batch (the notebook's
  *  forward_V_RNN / forward_LSTM): x [B][X], h_prev / c_prev [B][H] or NULL
@@ -268,9 +315,9 @@ rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
  *  c_next must be NULL for other cells).  h_next may be the same array as
  *  h_prev, c_next as c_prev.  Same as a scan with T = 1; one-layer,
  *  one-direction models only (RNNSCAN_NOT_SUPPORTED otherwise). */
-rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, const float *x,
-                                  const float *h_prev, const float *c_prev, float *h_next,
-                                  float *c_next);
+RNNSCAN_API rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, const float *x,
+                                              const float *h_prev, const float *c_prev,
+                                              float *h_next, float *c_next);
 
 /* ---- NumPy files (.npy / .npz) ------------------------------------------ */
 #define RNNSCAN_MAX_DIMS 8
@@ -292,51 +339,54 @@ typedef struct rnnscan_int_array {
 } rnnscan_int_array;
 
 /*! rnnscan_array_elems() : product of the shape (1 for ndim 0). */
-size_t rnnscan_array_elems(const rnnscan_array *array);
+RNNSCAN_API size_t rnnscan_array_elems(const rnnscan_array *array);
 /*! rnnscan_array_free() / rnnscan_int_array_free() : free data, zero the
  *  struct; accept NULL. */
-void rnnscan_array_free(rnnscan_array *array);
-void rnnscan_int_array_free(rnnscan_int_array *array);
+RNNSCAN_API void rnnscan_array_free(rnnscan_array *array);
+RNNSCAN_API void rnnscan_int_array_free(rnnscan_int_array *array);
 
 /*! rnnscan_npy_parse() : reads a whole .npy image (versions 1.0, 2.0, 3.0;
  *  dtypes <f4 >f4 <f8 >f8; C or Fortran order).  Never reads outside
  *  [data, data + size).  @return RNNSCAN_OK, RNNSCAN_FORMAT_ERROR (bad magic,
  *  truncated, bad header, unsupported dtype, element count overflow) or
  *  RNNSCAN_OUT_OF_MEMORY.  On failure *out is zeroed. */
-rnnscan_status rnnscan_npy_parse(const void *data, size_t size, rnnscan_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npy_parse(const void *data, size_t size, rnnscan_array *out);
 /*! rnnscan_npy_parse_int() : as rnnscan_npy_parse for dtypes <i4 >i4 <i8 >i8
  *  (values must fit an int). */
-rnnscan_status rnnscan_npy_parse_int(const void *data, size_t size, rnnscan_int_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npy_parse_int(const void *data, size_t size,
+                                                  rnnscan_int_array *out);
 /*! rnnscan_npy_read() / rnnscan_npy_read_int() : the same from a file
  *  (RNNSCAN_IO_ERROR when it cannot be read). */
-rnnscan_status rnnscan_npy_read(const char *path, rnnscan_array *out);
-rnnscan_status rnnscan_npy_read_int(const char *path, rnnscan_int_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npy_read(const char *path, rnnscan_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npy_read_int(const char *path, rnnscan_int_array *out);
 /*! rnnscan_npy_write() : writes a version 1.0 '<f4' C-order file that numpy
  *  loads.  Writes a temporary file beside `path` and renames it, so a failure
  *  leaves no partial file. */
-rnnscan_status rnnscan_npy_write(const char *path, const rnnscan_array *array);
+RNNSCAN_API rnnscan_status rnnscan_npy_write(const char *path, const rnnscan_array *array);
 
 /* An opened .npz archive (np.savez / np.savez_compressed, zip64 included). */
 typedef struct rnnscan_npz rnnscan_npz;
 
 /*! rnnscan_npz_open() : opens an archive from a file. */
-rnnscan_status rnnscan_npz_open(const char *path, rnnscan_npz **out);
+RNNSCAN_API rnnscan_status rnnscan_npz_open(const char *path, rnnscan_npz **out);
 /*! rnnscan_npz_open_buffer() : from memory; the bytes are copied. */
-rnnscan_status rnnscan_npz_open_buffer(const void *data, size_t size, rnnscan_npz **out);
+RNNSCAN_API rnnscan_status rnnscan_npz_open_buffer(const void *data, size_t size,
+                                                    rnnscan_npz **out);
 /*! rnnscan_npz_count() / rnnscan_npz_name() : the members, named without
  *  their ".npy" suffix (as np.load shows them). */
-int rnnscan_npz_count(const rnnscan_npz *npz);
-const char *rnnscan_npz_name(const rnnscan_npz *npz, int index);
+RNNSCAN_API int rnnscan_npz_count(const rnnscan_npz *npz);
+RNNSCAN_API const char *rnnscan_npz_name(const rnnscan_npz *npz, int index);
 /*! rnnscan_npz_get() / rnnscan_npz_get_int() : reads member `name`;
  *  RNNSCAN_FORMAT_ERROR naming it when absent or not a valid .npy. */
-rnnscan_status rnnscan_npz_get(rnnscan_npz *npz, const char *name, rnnscan_array *out);
-rnnscan_status rnnscan_npz_get_int(rnnscan_npz *npz, const char *name, rnnscan_int_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npz_get(rnnscan_npz *npz, const char *name, rnnscan_array *out);
+RNNSCAN_API rnnscan_status rnnscan_npz_get_int(rnnscan_npz *npz, const char *name,
+                                                rnnscan_int_array *out);
 /*! rnnscan_npz_close() : accepts NULL. */
-void rnnscan_npz_close(rnnscan_npz *npz);
+RNNSCAN_API void rnnscan_npz_close(rnnscan_npz *npz);
 /*! rnnscan_npz_write() : writes `count` arrays as members "<name>.npy" of a
  *  stored (uncompressed) archive numpy reads; temporary file, then rename. */
-rnnscan_status rnnscan_npz_write(const char *path, int count, const char *const names[],
-                                 const rnnscan_array arrays[]);
+RNNSCAN_API rnnscan_status rnnscan_npz_write(const char *path, int count, const char *const names[],
+                                             const rnnscan_array arrays[]);
 
 /*! rnnscan_model_load_npz() : makes a model from a PyTorch state_dict saved
  *  with np.savez: weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse] and,
@@ -345,10 +395,12 @@ rnnscan_status rnnscan_npz_write(const char *path, int count, const char *const 
  *  hidden_size may be 0 (read from the arrays) or must match them.  Every
  *  shape is checked against the cell; a missing, extra or misshapen array is
  *  named in the error (RNNSCAN_FORMAT_ERROR). */
-rnnscan_status rnnscan_model_load_npz(rnnscan_context *context, const char *path,
-                                      const rnnscan_model_desc *desc, rnnscan_model **out);
-rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz,
-                                      const rnnscan_model_desc *desc, rnnscan_model **out);
+RNNSCAN_API rnnscan_status rnnscan_model_load_npz(rnnscan_context *context, const char *path,
+                                                  const rnnscan_model_desc *desc,
+                                                  rnnscan_model **out);
+RNNSCAN_API rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz,
+                                                  const rnnscan_model_desc *desc,
+                                                  rnnscan_model **out);
 
 #ifdef __cplusplus
 }

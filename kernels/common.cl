@@ -1,51 +1,73 @@
-/* Shared by every rnnscan kernel file; the host prepends it to the others.
+/* Shared by every rnnscan kernel file; the host prepends it to the others
+ * and builds one program per variant (src/opencl/cl_variant.c), each with one
+ * entry point.
  *
- * Compile-time parameters (the host passes -D options chosen per device; the
- * defaults let each file compile on its own):
- *   RNNSCAN_TILE_ROWS  input projection: rows of x per work-item
- *   RNNSCAN_STEP_ROWS  step kernels: sequences per work-item
- *   RNNSCAN_W_PANELS   layout of W_hh and W_ih (below): 1 on CPU devices, 0 on GPUs
- *   RNNSCAN_SCAN_UNITS persistent kernels: hidden units per work-item (8 or 1)
+ * Compile-time parameters (the host passes -D options rendered from a
+ * variant key; the defaults let each file compile on its own):
+ *   RNNSCAN_ENTRY       which entry point the program holds: 0 input_projection,
+ *                       1 rnnscan_step (host-loop schedule), 2 rnnscan_persistent
+ *   RNNSCAN_CELL        the cell, as enum rnnscan_cell in include/rnnscan.h (cell.cl)
+ *   RNNSCAN_WEIGHT_TYPE storage type of the weights: 0 float (float accumulation
+ *                       always; a half type adds a case to the loads below)
+ *   RNNSCAN_VEC_WIDTH   hidden units per work-item as one rnnscan_vec: 8 (step
+ *                       kernel; persistent on CPU devices) or 1 (persistent on GPUs)
+ *   RNNSCAN_TILE_ROWS   input projection: rows of x per work-item
+ *   RNNSCAN_STEP_ROWS   step kernel: sequences per work-item
+ *   RNNSCAN_W_PANELS    layout of W_hh and W_ih (below): 1 on CPU devices, 0 on GPUs
  * The projection and step kernels give each work-item 8 consecutive hidden
  * units or gate columns as one float8 (16 columns as two in the projection),
  * so a CPU device (PoCL) computes them with SIMD registers and a GPU with 8
  * independent accumulators.  Gate blocks are padded to Hp, a
  * multiple of 8, with zero weights, so vector loads never leave a block.
  * Per-row accumulators are separate named variables, unrolled by the
- * TILE_EACH / STEP_EACH macros: PoCL keeps private arrays of vectors in
- * memory, which measured 2x slower than named registers.
+ * RNNSCAN_TILE_EACH / RNNSCAN_STEP_EACH macros: PoCL keeps private arrays of
+ * vectors in memory, which measured 2x slower than named registers.  Macros
+ * a file defines for its own use are prefixed with the file's subject and
+ * #undef'd at its end: all files share one preprocessor.
  *
  * Math is IEEE single precision with the accurate built-ins (no
  * -cl-fast-relaxed-math): an RNN feeds rounding error through every step. */
+#define RNNSCAN_ENTRY_PROJECTION 0
+#define RNNSCAN_ENTRY_STEP 1
+#define RNNSCAN_ENTRY_PERSISTENT 2
+#ifndef RNNSCAN_ENTRY
+#define RNNSCAN_ENTRY RNNSCAN_ENTRY_STEP
+#endif
 #ifndef RNNSCAN_TILE_ROWS
 #define RNNSCAN_TILE_ROWS 6
 #endif
 #ifndef RNNSCAN_STEP_ROWS
 #define RNNSCAN_STEP_ROWS 3
 #endif
+#ifndef RNNSCAN_VEC_WIDTH
+#define RNNSCAN_VEC_WIDTH 8
+#endif
+#ifndef RNNSCAN_WEIGHT_TYPE
+#define RNNSCAN_WEIGHT_TYPE 0
+#endif
 
 #if RNNSCAN_TILE_ROWS == 1
-#define TILE_EACH(X) X(0)
+#define RNNSCAN_TILE_EACH(X) X(0)
 #elif RNNSCAN_TILE_ROWS == 2
-#define TILE_EACH(X) X(0) X(1)
+#define RNNSCAN_TILE_EACH(X) X(0) X(1)
 #elif RNNSCAN_TILE_ROWS == 4
-#define TILE_EACH(X) X(0) X(1) X(2) X(3)
+#define RNNSCAN_TILE_EACH(X) X(0) X(1) X(2) X(3)
 #elif RNNSCAN_TILE_ROWS == 6
-#define TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define RNNSCAN_TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5)
 #elif RNNSCAN_TILE_ROWS == 8
-#define TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#define RNNSCAN_TILE_EACH(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 #else
 #error "RNNSCAN_TILE_ROWS must be 1, 2, 4, 6 or 8"
 #endif
 
 #if RNNSCAN_STEP_ROWS == 1
-#define STEP_EACH(X) X(0)
+#define RNNSCAN_STEP_EACH(X) X(0)
 #elif RNNSCAN_STEP_ROWS == 2
-#define STEP_EACH(X) X(0) X(1)
+#define RNNSCAN_STEP_EACH(X) X(0) X(1)
 #elif RNNSCAN_STEP_ROWS == 3
-#define STEP_EACH(X) X(0) X(1) X(2)
+#define RNNSCAN_STEP_EACH(X) X(0) X(1) X(2)
 #elif RNNSCAN_STEP_ROWS == 4
-#define STEP_EACH(X) X(0) X(1) X(2) X(3)
+#define RNNSCAN_STEP_EACH(X) X(0) X(1) X(2) X(3)
 #else
 #error "RNNSCAN_STEP_ROWS must be 1, 2, 3 or 4"
 #endif
@@ -76,20 +98,8 @@
 #define W_GSTRIDE(Hp) (Hp)
 #endif
 
-inline float rnnscan_sigmoid(float v) { return 1.0f / (1.0f + exp(-v)); }
-inline float8 rnnscan_sigmoid8(float8 v) { return 1.0f / (1.0f + exp(-v)); }
-
-/* tanh that saturates exactly: for |v| > 9, 1 - tanh(v) < 2^-25, so the
- * correctly rounded float is +-1; some built-in tanh (PoCL's) return
- * 0.99999994 there, one ulp short. */
-inline float rnnscan_tanh(float v) { return fabs(v) > 9.0f ? copysign(1.0f, v) : tanh(v); }
-inline float8 rnnscan_tanh8(float8 v)
-{
-    return select(tanh(v), copysign((float8)(1.0f), v), isgreater(fabs(v), (float8)(9.0f)));
-}
-
 /* The first n (1..8) floats at p, as a float8 (the rest 0). */
-inline float8 rnnscan_load(const __global float *p, int n)
+inline float8 rnnscan_load8(const __global float *p, int n)
 {
     if (n >= 8)
         return vload8(0, p);
@@ -100,7 +110,7 @@ inline float8 rnnscan_load(const __global float *p, int n)
 }
 
 /* Stores the first n (1..8) lanes of x at p. */
-inline void rnnscan_store(__global float *p, float8 x, int n)
+inline void rnnscan_store8(__global float *p, float8 x, int n)
 {
     if (n >= 8) {
         vstore8(x, 0, p);
@@ -110,6 +120,50 @@ inline void rnnscan_store(__global float *p, float8 x, int n)
     vstore8(x, 0, v);
     for (int i = 0; i < n; i++)
         p[i] = v[i];
+}
+
+/* rnnscan_vec: the hidden units a work-item owns, RNNSCAN_VEC_WIDTH of them.
+ * _N forms move only the first n units (the last block of a row). */
+#if RNNSCAN_VEC_WIDTH == 8
+typedef float8 rnnscan_vec;
+#define RNNSCAN_VLOAD(p) vload8(0, (p))
+#define RNNSCAN_VSTORE(v, p) vstore8((v), 0, (p))
+#define RNNSCAN_VLOAD_N(p, n) rnnscan_load8((p), (n))
+#define RNNSCAN_VSTORE_N(p, v, n) rnnscan_store8((p), (v), (n))
+#elif RNNSCAN_VEC_WIDTH == 1
+typedef float rnnscan_vec;
+#define RNNSCAN_VLOAD(p) (*(p))
+#define RNNSCAN_VSTORE(v, p) (*(p) = (v))
+#define RNNSCAN_VLOAD_N(p, n) (*(p)) /* n is 1 wherever it is called */
+#define RNNSCAN_VSTORE_N(p, v, n) (*(p) = (v))
+#else
+#error "RNNSCAN_VEC_WIDTH must be 1 or 8"
+#endif
+#define RNNSCAN_VSPLAT(x) ((rnnscan_vec)(x))
+
+/* Weights as stored (RNNSCAN_WEIGHT_TYPE), loaded into float vectors: every
+ * weight read goes through these, so a storage type changes only here. */
+#if RNNSCAN_WEIGHT_TYPE == 0
+typedef float rnnscan_weight;
+#define RNNSCAN_WLOAD8(p) vload8(0, (p))
+#if RNNSCAN_VEC_WIDTH == 8
+#define RNNSCAN_WLOAD(p) vload8(0, (p))
+#else
+#define RNNSCAN_WLOAD(p) (*(p))
+#endif
+#else
+#error "RNNSCAN_WEIGHT_TYPE must be 0 (float)"
+#endif
+
+/* Activations for float and for float8 alike (the built-ins are overloaded). */
+inline rnnscan_vec rnnscan_sigmoid(rnnscan_vec v) { return 1.0f / (1.0f + exp(-v)); }
+
+/* tanh that saturates exactly: for |v| > 9, 1 - tanh(v) < 2^-25, so the
+ * correctly rounded float is +-1; some built-in tanh (PoCL's) return
+ * 0.99999994 there, one ulp short. */
+inline rnnscan_vec rnnscan_tanh(rnnscan_vec v)
+{
+    return select(tanh(v), copysign(RNNSCAN_VSPLAT(1.0f), v), isgreater(fabs(v), RNNSCAN_VSPLAT(9.0f)));
 }
 
 /* Everything a step or persistent kernel needs besides its buffers, passed
@@ -147,7 +201,8 @@ typedef struct rnnscan_step_params {
  * bodies use.  W_hh comes as one buffer per direction (each must fit one
  * allocation); a one-direction model passes the same buffer twice. */
 #define PARAMS_ARGS                                                                       \
-    __global const float *gx, __global const float *w_hh0, __global const float *w_hh1,   \
+    __global const float *gx, __global const rnnscan_weight *w_hh0,                         \
+        __global const rnnscan_weight *w_hh1,                                             \
         __global float *y, __global float *state, const rnnscan_step_params p
 
 #define PARAMS_UNPACK                                                                     \

@@ -24,9 +24,10 @@
  *
  * CPU reference: the W_ih x_t + b_ih term of cell_step() in
  * src/reference/reference.c. */
+#if RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION
 __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
                                int batch_first, int T, int B,
-                               __global const float *w, /* [K][ncols] or [ncols/16][K][16] */
+                               __global const rnnscan_weight *w, /* [K][ncols] or [ncols/16][K][16] */
                                __global const float *bias, /* [gx_ld] */
                                __global float *gx,         /* [rows][gx_ld] */
                                int gx_ld, int col0, int rows, int ncols, int K)
@@ -36,28 +37,28 @@ __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
     if (n0 >= ncols || r0 >= rows)
         return;
     const float8 bias_lo = vload8(0, bias + col0 + n0), bias_hi = vload8(0, bias + col0 + n0 + 8);
-#define DECLARE(i)                                                                       \
+#define PROJ_DECLARE(i)                                                                       \
     const __global float *x##i = x + x_off + (size_t)min(r0 + i, rows - 1) * x_ld;        \
     float8 lo##i = bias_lo, hi##i = bias_hi;
-    TILE_EACH(DECLARE)
+    RNNSCAN_TILE_EACH(PROJ_DECLARE)
 #if RNNSCAN_W_PANELS
-    const __global float *wk = w + (size_t)n0 * K;
+    const __global rnnscan_weight *wk = w + (size_t)n0 * K;
     const int w_ks = 16;
 #else
-    const __global float *wk = w + n0;
+    const __global rnnscan_weight *wk = w + n0;
     const int w_ks = ncols;
 #endif
     for (int k = 0; k < K; k++, wk += w_ks) {
-        const float8 w_lo = vload8(0, wk), w_hi = vload8(0, wk + 8);
-#define ACCUMULATE(i)                                                                    \
+        const float8 w_lo = RNNSCAN_WLOAD8(wk), w_hi = RNNSCAN_WLOAD8(wk + 8);
+#define PROJ_ACCUMULATE(i)                                                                    \
     {                                                                                    \
         const float8 a = (float8)(x##i[k]);                                             \
         lo##i = fma(a, w_lo, lo##i);                                                     \
         hi##i = fma(a, w_hi, hi##i);                                                     \
     }
-        TILE_EACH(ACCUMULATE)
+        RNNSCAN_TILE_EACH(PROJ_ACCUMULATE)
     }
-#define STORE(i)                                                                         \
+#define PROJ_STORE(i)                                                                         \
     if (r0 + i < rows) {                                                                 \
         /* src - q * T, not src % T: clang turns a / and % pair into a `freeze`,         \
          * which Oclgrind's --uninitialized cannot run (tests/oclgrind) */               \
@@ -66,5 +67,9 @@ __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
         vstore8(lo##i, 0, out);                                                          \
         vstore8(hi##i, 0, out + 8);                                                      \
     }
-    TILE_EACH(STORE)
+    RNNSCAN_TILE_EACH(PROJ_STORE)
 }
+#undef PROJ_DECLARE
+#undef PROJ_ACCUMULATE
+#undef PROJ_STORE
+#endif /* RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION */

@@ -93,7 +93,7 @@ struct rnnscan_context {
     const rnnscan_backend_ops *ops;
     void *impl; /* backend state (OpenCL: device, queue, program) */
     char device_name[300];
-    double build_ms;
+    double build_ms; /* OpenCL programs built for its models so far */
     rnnscan_errbuf err;
 };
 
@@ -103,6 +103,7 @@ struct rnnscan_model {
     rnnscan_dims dims;
     rnnscan_layer *layers; /* L*D entries, index layer*D + direction */
     void *impl; /* backend state (OpenCL: resident weights, scratch buffers) */
+    double build_ms; /* programs built while it was created (also in its context's) */
     rnnscan_errbuf err;
 };
 

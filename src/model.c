@@ -1,4 +1,5 @@
 /* Models: argument checking, weight copies, and dispatch to the backend. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,19 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
         return FAIL_ARG(NULL, "model_create: hidden_size must be > 0, got %d", d->hidden_size);
     if (d->num_layers < 0)
         return FAIL_ARG(NULL, "model_create: num_layers must be >= 0, got %d", d->num_layers);
+    /* L*D (layer-directions, an int count and index) and D*H (the output
+     * width, the input of layers above the first) must fit an int. */
+    const int directions = d->bidirectional ? 2 : 1;
+    if (d->num_layers > INT_MAX / directions)
+        return FAIL_ARG(NULL,
+                        "model_create: num_layers = %d with %d directions is too large "
+                        "(num_layers * directions must be <= INT_MAX)",
+                        d->num_layers, directions);
+    if (d->hidden_size > INT_MAX / directions)
+        return FAIL_ARG(NULL,
+                        "model_create: hidden_size = %d with %d directions is too large "
+                        "(hidden_size * directions must be <= INT_MAX)",
+                        d->hidden_size, directions);
     struct {
         int asked;
         unsigned feature;
@@ -159,6 +173,8 @@ void rnnscan_model_free(rnnscan_model *model)
 }
 
 const char *rnnscan_model_error(const rnnscan_model *model) { return model ? model->err.text : ""; }
+
+double rnnscan_model_build_ms(const rnnscan_model *model) { return model ? model->build_ms : 0.0; }
 
 rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model)
 {

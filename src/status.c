@@ -7,11 +7,24 @@
 
 static _Thread_local char thread_error[RNNSCAN_ERROR_CAP];
 
+/* The status numbers are ABI (include/rnnscan.h): each entry of the map is
+ * its own position, 0 to RNNSCAN_STATUS_COUNT_ - 1, with no gap. */
+#define RNNSCAN_STATUS_ORDER_(name, value, msg)                                     \
+    _Static_assert(RNNSCAN_##name == value && value == (int)status_position_##name, \
+                   "RNNSCAN_" #name " out of order in RNNSCAN_STATUS_MAP");
+#define RNNSCAN_STATUS_POSITION_(name, value, msg) status_position_##name,
+enum { RNNSCAN_STATUS_MAP(RNNSCAN_STATUS_POSITION_) status_entries_ };
+RNNSCAN_STATUS_MAP(RNNSCAN_STATUS_ORDER_)
+_Static_assert((int)status_entries_ == (int)RNNSCAN_STATUS_COUNT_,
+               "RNNSCAN_STATUS_COUNT_ must be one past the last status");
+#undef RNNSCAN_STATUS_ORDER_
+#undef RNNSCAN_STATUS_POSITION_
+
 const char *rnnscan_status_name(rnnscan_status status)
 {
     switch (status) {
-#define RNNSCAN_STATUS_NAME_(name, msg) \
-    case RNNSCAN_##name:                \
+#define RNNSCAN_STATUS_NAME_(name, value, msg) \
+    case RNNSCAN_##name:                       \
         return "RNNSCAN_" #name;
         RNNSCAN_STATUS_MAP(RNNSCAN_STATUS_NAME_)
 #undef RNNSCAN_STATUS_NAME_
@@ -23,8 +36,8 @@ const char *rnnscan_status_name(rnnscan_status status)
 const char *rnnscan_status_string(rnnscan_status status)
 {
     switch (status) {
-#define RNNSCAN_STATUS_MSG_(name, msg) \
-    case RNNSCAN_##name:               \
+#define RNNSCAN_STATUS_MSG_(name, value, msg) \
+    case RNNSCAN_##name:                      \
         return msg;
         RNNSCAN_STATUS_MAP(RNNSCAN_STATUS_MSG_)
 #undef RNNSCAN_STATUS_MSG_

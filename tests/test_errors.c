@@ -111,6 +111,54 @@ Test(errors, model_create_overflow)
     cr_expect_null(m);
 }
 
+Test(errors, model_create_layers_overflow)
+{
+    /* num_layers * directions (an int count of weights[] entries) and
+     * hidden_size * directions (the output width) must fit an int: refused
+     * before any allocation or read of weights[1...] */
+    rnnscan_model *m = (rnnscan_model *)&m;
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0};
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "num_layers = 2147483647 with 2 directions is too large");
+    cr_expect_null(m);
+    d.num_layers = INT32_MAX / 2 + 1;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "num_layers = 1073741824 with 2 directions is too large");
+    d.num_layers = 1, d.hidden_size = INT32_MAX / 2 + 1;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "hidden_size = 1073741824 with 2 directions is too large");
+    cr_expect_null(m);
+}
+
+Test(errors, status_values_are_abi)
+{
+    /* The numbers are part of the ABI: a program compiled against an older
+     * header must read the same status.  Never renumber; append. */
+    static const struct {
+        rnnscan_status status;
+        int value;
+        const char *name;
+    } abi[] = {
+        {RNNSCAN_OK, 0, "RNNSCAN_OK"},
+        {RNNSCAN_INVALID_ARGUMENT, 1, "RNNSCAN_INVALID_ARGUMENT"},
+        {RNNSCAN_NOT_SUPPORTED, 2, "RNNSCAN_NOT_SUPPORTED"},
+        {RNNSCAN_OUT_OF_MEMORY, 3, "RNNSCAN_OUT_OF_MEMORY"},
+        {RNNSCAN_TOO_LARGE, 4, "RNNSCAN_TOO_LARGE"},
+        {RNNSCAN_NO_DEVICE, 5, "RNNSCAN_NO_DEVICE"},
+        {RNNSCAN_DEVICE_NOT_FOUND, 6, "RNNSCAN_DEVICE_NOT_FOUND"},
+        {RNNSCAN_OPENCL_ERROR, 7, "RNNSCAN_OPENCL_ERROR"},
+        {RNNSCAN_BUILD_FAILED, 8, "RNNSCAN_BUILD_FAILED"},
+        {RNNSCAN_IO_ERROR, 9, "RNNSCAN_IO_ERROR"},
+        {RNNSCAN_FORMAT_ERROR, 10, "RNNSCAN_FORMAT_ERROR"},
+    };
+    cr_expect_eq((int)RNNSCAN_STATUS_COUNT_, (int)(sizeof abi / sizeof abi[0]));
+    for (size_t i = 0; i < sizeof abi / sizeof abi[0]; i++) {
+        cr_expect_eq((int)abi[i].status, abi[i].value, "%s = %d, want %d", abi[i].name,
+                     (int)abi[i].status, abi[i].value);
+        cr_expect_str_eq(rnnscan_status_name((rnnscan_status)abi[i].value), abi[i].name);
+    }
+}
+
 Test(errors, scan_arguments)
 {
     rnnscan_model *m = lstm_model();

@@ -17,30 +17,34 @@ typedef struct rnnscan_kernel_source {
 extern const rnnscan_kernel_source rnnscan_kernel_sources[];
 extern const int rnnscan_kernel_source_count;
 
-/* Step and persistent kernels are in rnnscan_cell order, so
- * KERNEL_STEP_FIRST + cell and KERNEL_PERSISTENT_FIRST + cell pick one. */
-typedef enum cl_kernel_id {
-    KERNEL_INPUT_PROJECTION,
-    KERNEL_STEP_FIRST,
-    KERNEL_RNN_TANH_STEP = KERNEL_STEP_FIRST,
-    KERNEL_RNN_RELU_STEP,
-    KERNEL_LSTM_STEP,
-    KERNEL_GRU_STEP,
-    KERNEL_PERSISTENT_FIRST,
-    KERNEL_PERSISTENT_RNN_TANH = KERNEL_PERSISTENT_FIRST,
-    KERNEL_PERSISTENT_RNN_RELU,
-    KERNEL_PERSISTENT_LSTM,
-    KERNEL_PERSISTENT_GRU,
-    KERNEL_COUNT
-} cl_kernel_id;
+/* Kernel shapes, chosen per device kind (cl_variant.c) and part of every
+ * variant key; the defines of kernels/common.cl. */
+typedef struct cl_tuning {
+    int tile_rows;  /* RNNSCAN_TILE_ROWS: input projection rows per work-item */
+    int step_rows;  /* RNNSCAN_STEP_ROWS: sequences per step work-item */
+    int scan_units; /* RNNSCAN_VEC_WIDTH of the persistent kernel: units per work-item */
+    int w_panels;   /* RNNSCAN_W_PANELS: weights packed in panels (CPU devices) or rows */
+} cl_tuning;
+
+/* One built variant (cl_program.c): a program with its one kernel. */
+typedef struct cl_program_entry {
+    char key[192];      /* cl_variant_render's canonical key */
+    cl_program program;
+    cl_kernel kernel;
+    size_t max_group;   /* CL_KERNEL_WORK_GROUP_SIZE */
+    size_t local_bytes; /* CL_KERNEL_LOCAL_MEM_SIZE: the kernel's own local memory */
+    double build_ms;
+} cl_program_entry;
 
 typedef struct cl_backend {
     cl_platform_id platform;
     cl_device_id device;
     cl_context context;
     cl_command_queue queue;
-    cl_program program;
-    cl_kernel kernels[KERNEL_COUNT];
+    cl_tuning tuning;
+    char extra_options[512];     /* RNNSCAN_BUILD_OPTIONS, appended to every build */
+    cl_program_entry **programs; /* the cache: n_programs built variants */
+    int n_programs, cap_programs;
     size_t max_alloc_bytes;  /* CL_DEVICE_MAX_MEM_ALLOC_SIZE */
     size_t alloc_limit;      /* the largest buffer made: the smallest of the device's
                                 limit, rnnscan_context_options.max_alloc_bytes and
@@ -49,14 +53,8 @@ typedef struct cl_backend {
     size_t max_groups;       /* work-groups per launch in dimensions 1 and 2: 65535
                                 (NVIDIA's and CUDA's grid limit) or RNNSCAN_MAX_GROUPS */
     size_t max_item_sizes[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES */
-    size_t max_work_group;   /* CL_DEVICE_MAX_WORK_GROUP_SIZE, lowered to what every
-                                persistent kernel accepts (CL_KERNEL_WORK_GROUP_SIZE) */
-    size_t local_mem_bytes;  /* CL_DEVICE_LOCAL_MEM_SIZE less the persistent
-                                kernels' own local memory */
-    int tile_rows; /* RNNSCAN_TILE_ROWS the program was built with */
-    int step_rows; /* RNNSCAN_STEP_ROWS the program was built with */
-    int scan_units; /* RNNSCAN_SCAN_UNITS: hidden units per persistent work-item */
-    int w_panels;   /* RNNSCAN_W_PANELS: W_hh packed in panels (kernels/common.cl) */
+    size_t max_work_group;   /* CL_DEVICE_MAX_WORK_GROUP_SIZE, at most max_item_sizes[0] */
+    size_t local_mem_bytes;  /* CL_DEVICE_LOCAL_MEM_SIZE */
 } cl_backend;
 
 /* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */
@@ -72,11 +70,21 @@ rnnscan_status rnnscan_cl_set_args(rnnscan_errbuf *err, cl_kernel kernel, cl_uin
 #define CL_ARG(v) sizeof(v), (const void *)&(v)
 #define CL_ARGS_END ((size_t)0)
 
+struct cl_variant;
+/* The built program of a variant, from the context's cache or built now
+ * (its build time added to *build_ms); a failed build hands over its log. */
+rnnscan_status rnnscan_cl_program_get(cl_backend *cl, rnnscan_errbuf *err,
+                                      const struct cl_variant *v, const cl_program_entry **out,
+                                      double *build_ms);
+/* Frees the programs cached after the first `keep` (a failed model create
+ * leaves the context as it found it), or every one. */
+void rnnscan_cl_programs_truncate(cl_backend *cl, int keep);
+void rnnscan_cl_programs_release(cl_backend *cl);
+
 /* Frees the backend part of a context (the ops table's context_release). */
 void rnnscan_cl_context_release(rnnscan_context *context);
 
-/* Reads RNNSCAN_MAX_ALLOC / RNNSCAN_MAX_GROUPS and the device's limits into
- * cl (after the program is built: it asks the kernels too). */
+/* Reads RNNSCAN_MAX_ALLOC / RNNSCAN_MAX_GROUPS and the device's limits into cl. */
 rnnscan_status rnnscan_cl_read_limits(cl_backend *cl, size_t option_max_alloc);
 
 /* Picks a device by spec (see rnnscan_context_options.device).  The caller

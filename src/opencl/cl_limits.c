@@ -38,13 +38,6 @@ static rnnscan_status env_size(const char *name, size_t *out, int *given)
         if (rc_ != CL_SUCCESS)                                                             \
             return rnnscan_cl_fail(NULL, #call, rc_, "querying " #param);                  \
     } while (0)
-#define KERNEL_QUERY(cl, k, param, value)                                                  \
-    do {                                                                                   \
-        cl_int rc_ = clGetKernelWorkGroupInfo((cl)->kernels[k], (cl)->device, param,       \
-                                              sizeof *(value), value, NULL);               \
-        if (rc_ != CL_SUCCESS)                                                             \
-            return rnnscan_cl_fail(NULL, "clGetKernelWorkGroupInfo", rc_, "querying " #param); \
-    } while (0)
 
 rnnscan_status rnnscan_cl_read_limits(cl_backend *cl, size_t option_max_alloc)
 {
@@ -78,21 +71,9 @@ rnnscan_status rnnscan_cl_read_limits(cl_backend *cl, size_t option_max_alloc)
     CHECKED_QUERY(clGetDeviceInfo, cl->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, &group);
     CHECKED_QUERY(clGetDeviceInfo, cl->device, CL_DEVICE_LOCAL_MEM_SIZE, &local_mem);
     cl->local_mem_bytes = (size_t)local_mem;
-    /* The persistent kernels' work-group: what each kernel accepts may be
-     * less than the device's maximum (registers), and their own local
-     * memory comes out of the device's. */
-    for (int k = KERNEL_PERSISTENT_FIRST; k < KERNEL_PERSISTENT_FIRST + 4; k++) {
-        size_t kernel_group = 0;
-        cl_ulong kernel_local = 0;
-        KERNEL_QUERY(cl, k, CL_KERNEL_WORK_GROUP_SIZE, &kernel_group);
-        KERNEL_QUERY(cl, k, CL_KERNEL_LOCAL_MEM_SIZE, &kernel_local);
-        if (kernel_group > 0 && kernel_group < group)
-            group = kernel_group;
-        cl->local_mem_bytes -= kernel_local < cl->local_mem_bytes ? (size_t)kernel_local
-                                                                  : cl->local_mem_bytes;
-    }
     if (group > items[0])
         group = items[0];
     cl->max_work_group = group > 0 ? group : 1;
     return RNNSCAN_OK;
 }
+#undef CHECKED_QUERY

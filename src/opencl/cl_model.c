@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cl_scan.h"
+#include "cl_variant.h"
 
 static void opencl_model_release(rnnscan_model *m)
 {
@@ -52,7 +53,7 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
     cl_model *cm = m->impl;
     const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
     const int Gd = cm->Gd, In = m->layers[l * D].input;
-    const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = cl_backend_of(m)->w_panels;
+    const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = cl_backend_of(m)->tuning.w_panels;
     const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)H * G * Hp, n_rec = n_hh + (size_t)Hp;
     char what_ih[64], what_hh[64], why[200];
     snprintf(what_ih, sizeof what_ih, "weights w_ih of layer %d direction %d", l, d);
@@ -111,6 +112,22 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
     return st;
 }
 
+/* The model's three kernel variants (projection, step, persistent), from
+ * the context's cache or built now: a scan never builds. */
+static rnnscan_status get_programs(rnnscan_model *m)
+{
+    cl_backend *cl = cl_backend_of(m);
+    cl_model *cm = m->impl;
+    const cl_program_entry **slots[3] = {&cm->projection, &cm->step, &cm->persistent};
+    const cl_entry entries[3] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT};
+    for (int i = 0; i < 3; i++) {
+        const cl_variant v = {.entry = entries[i], .cell = m->desc.cell,
+                              .weight_type = CL_WEIGHTS_F32, .tuning = cl->tuning};
+        RNNSCAN_TRY(rnnscan_cl_program_get(cl, &m->err, &v, slots[i], &m->build_ms));
+    }
+    return RNNSCAN_OK;
+}
+
 static rnnscan_status opencl_model_init(rnnscan_model *m)
 {
     cl_model *cm = calloc(1, sizeof *cm);
@@ -126,31 +143,43 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     }
     cm->Gd = (int)Gd;
     cm->N = (int)Gd * m->dims.directions;
+    const int cached = cl_backend_of(m)->n_programs;
     cm->layers = calloc((size_t)m->dims.layers, sizeof *cm->layers);
-    rnnscan_status st = cm->layers ? RNNSCAN_OK
+    rnnscan_status st = cm->layers ? get_programs(m)
                                    : rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                                                   "opencl: calloc failed");
     for (int l = 0; st == RNNSCAN_OK && l < m->dims.layers; l++)
         st = upload_layer(m, l);
-    if (st != RNNSCAN_OK)
+    if (st != RNNSCAN_OK) {
         opencl_model_release(m);
-    return st;
+        rnnscan_cl_programs_truncate(cl_backend_of(m), cached); /* what this create built */
+        m->build_ms = 0.0;
+        return st;
+    }
+    m->context->build_ms += m->build_ms;
+    return RNNSCAN_OK;
 }
 
 /* Whether the persistent schedule fits: one work-group holds a sequence's
- * hidden state, scan_units units per work-item. */
+ * hidden state, scan_units units per work-item, within what the device and
+ * the kernel accept (work-group size, local memory less the kernel's own). */
 static rnnscan_status check_persistent(rnnscan_model *m)
 {
     cl_backend *cl = cl_backend_of(m);
-    const size_t Hp = (size_t)((cl_model *)m->impl)->Hp, group = Hp / cl->scan_units;
-    if (group > cl->max_work_group || Hp * sizeof(float) > cl->local_mem_bytes)
+    const cl_model *cm = m->impl;
+    const int units = cl->tuning.scan_units;
+    const size_t Hp = (size_t)cm->Hp, group = Hp / units;
+    size_t max_group = cl->max_work_group, local = cl->local_mem_bytes;
+    if (cm->persistent->max_group > 0 && cm->persistent->max_group < max_group)
+        max_group = cm->persistent->max_group;
+    local -= cm->persistent->local_bytes < local ? cm->persistent->local_bytes : local;
+    if (group > max_group || Hp * sizeof(float) > local)
         return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
                             "opencl: the persistent schedule needs H <= %zu (%d hidden units per "
                             "work-item, one work-group per sequence, at most %zu work-items and "
                             "%zu bytes of local memory per work-group) on %s; H = %d: use the "
                             "host schedule",
-                            cl->max_work_group * cl->scan_units, cl->scan_units,
-                            cl->max_work_group, cl->local_mem_bytes, m->context->device_name,
+                            max_group * units, units, max_group, local, m->context->device_name,
                             m->dims.hidden);
     return RNNSCAN_OK;
 }

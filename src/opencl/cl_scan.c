@@ -79,7 +79,7 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
 {
     cl_backend *cl = cl_backend_of(m);
     cl_model *cm = m->impl;
-    const cl_kernel k = cl->kernels[KERNEL_INPUT_PROJECTION];
+    const cl_kernel k = cm->projection->kernel;
     const cl_int col0 = dir * cm->Gd, K = m->layers[l * m->dims.directions].input;
     RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(io->in), CL_ARG(x_off),
                                     CL_ARG(io->in_ld), CL_ARG(io->batch_first_in), CL_ARG(io->T),
@@ -88,7 +88,8 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
                                     CL_ARG(cm->N), CL_ARG(col0), CL_ARG(io->rows),
                                     CL_ARG(cm->Gd), CL_ARG(K), CL_ARGS_END));
     const size_t global[2] = {(size_t)cm->Gd / 16,
-                              cl_round_up((size_t)io->rows, cl->tile_rows) / cl->tile_rows};
+                              cl_round_up((size_t)io->rows, cl->tuning.tile_rows) /
+                                  cl->tuning.tile_rows};
     return cl_launch(m, k, 2, global, NULL);
 }
 
@@ -113,23 +114,24 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
     const size_t D = (size_t)m->dims.directions;
     cl_step_params p = io->p;
     if (schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
-        const cl_kernel k = cl->kernels[KERNEL_PERSISTENT_FIRST + m->desc.cell];
+        const cl_kernel k = cm->persistent->kernel;
         const size_t local_bytes = (size_t)cm->Hp * sizeof(float);
         RNNSCAN_TRY(set_buffer_args(m, k, l, io));
         RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), local_bytes,
                                         (const void *)NULL, CL_ARGS_END));
-        const size_t group = (size_t)cm->Hp / cl->scan_units;
+        const size_t group = (size_t)cm->Hp / cl->tuning.scan_units;
         const size_t local[3] = {group, 1, 1}, global[3] = {group, (size_t)p.B, D};
         return cl_launch(m, k, 3, global, local);
     }
-    const cl_kernel k = cl->kernels[KERNEL_STEP_FIRST + m->desc.cell];
+    const cl_kernel k = cm->step->kernel;
     RNNSCAN_TRY(set_buffer_args(m, k, l, io));
     /* one argument changes per step: the parameters, for s and B_active */
     for (p.s = p.s0; p.s < p.s_end && cm->active[p.s] > 0; p.s++) {
         p.B_active = cm->active[p.s];
         RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));
         const size_t global[3] = {(size_t)cm->Hp / 8,
-                                  cl_round_up((size_t)p.B_active, cl->step_rows) / cl->step_rows,
+                                  cl_round_up((size_t)p.B_active, cl->tuning.step_rows) /
+                                      cl->tuning.step_rows,
                                   D};
         RNNSCAN_TRY(cl_launch(m, k, 3, global, NULL));
     }

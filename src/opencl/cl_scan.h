@@ -35,6 +35,7 @@ typedef struct cl_model {
     int Gd;           /* G*Hp rounded up to 16: one direction's gx columns    */
     int N;            /* gx row length: D*Gd                                  */
     cl_layer *layers; /* L                                                    */
+    const cl_program_entry *projection, *step, *persistent; /* in the context's cache */
     scratch x, gx, y, act[2];
     scratch state;    /* see state_at                                         */
     size_t states;    /* L*D*B*H of the current call (B of the current chunk) */

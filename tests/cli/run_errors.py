@@ -6,6 +6,7 @@ the output directory.  Also checks --verify's success line.
 usage: run_errors.py RNNSCAN_BINARY
 Exit 0 pass, 1 fail, 77 skip when numpy is missing (1 under CI)."""
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -20,14 +21,20 @@ binary = sys.argv[1]
 failures = checks = 0
 
 
-def expect_failure(name, args, needle, workdir):
-    """Runs `rnnscan run args`; wants exit != 0, one stderr line containing needle, no files."""
+def expect_failure(name, args, needle, workdir, address_space=None):
+    """Runs `rnnscan run args`; wants exit != 0, one stderr line containing needle, no files.
+    address_space: a limit (bytes) on the process's virtual memory, so a large
+    allocation fails however much memory the machine has."""
     global failures, checks
     checks += 1
     outdir = os.path.join(workdir, "out-" + name)
     os.mkdir(outdir)
+    limit = None
+    if address_space:
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     r = subprocess.run([binary, "run"] + args + ["--out", os.path.join(outdir, "o.npz")],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, preexec_fn=limit)
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     problems = []
     if r.returncode == 0:
@@ -76,6 +83,24 @@ with tempfile.TemporaryDirectory() as d:
     expect_failure("c0_for_gru", ["--cell", "gru", "--weights", p("w.npz"), "--input", p("x.npy"),
                                   "--c0", p("h0_wrong.npy")], "--c0 is for lstm only", d)
     expect_failure("two_layers_missing", base + ["--layers", "2"], "weight_ih_l1", d)
+    expect_failure("layers_zero", base + ["--layers", "0"], "--layers needs a positive integer", d)
+    # L*D above INT_MAX: refused by name (the first missing array), no overflow
+    expect_failure("layers_huge_bidirectional", base + ["--layers", "2147483647", "--bidirectional"],
+                   "missing array 'weight_ih_l0_reverse'", d)
+    expect_failure("unknown_schedule", base + ["--schedule", "later"],
+                   "--schedule: unknown schedule 'later' (auto, host, persistent)", d)
+    # output (T, B, H) = 4 GiB under a 1 GiB address space: malloc fails, and the
+    # message gives the sizes.  (T*B*D*H*4 overflowing size_t is not reachable
+    # here: x and weight_hh must exist in memory, so it takes terabytes of input.)
+    Hbig, Tbig = 1024, 1024
+    np.savez(p("w_big.npz"), weight_ih_l0=np.zeros((Hbig, 1), np.float32),
+             weight_hh_l0=np.zeros((Hbig, Hbig), np.float32))
+    np.save(p("x_big.npy"), np.zeros((Tbig, Tbig, 1), np.float32))
+    expect_failure("outputs_out_of_memory",
+                   ["--cell", "rnn_tanh", "--weights", p("w_big.npz"), "--input", p("x_big.npy"),
+                    "--backend", "reference"],
+                   "out of memory for the outputs: T=1024, B=1024, D*H=1024 (4294967296 + 1 x 4194304 bytes)",
+                   d, address_space=1 << 30)
 
     out = p("good.npz")
     r = subprocess.run([binary, "run"] + base + ["--verify", "--out", out], capture_output=True, text=True)

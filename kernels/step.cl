@@ -1,0 +1,106 @@
+/* rnnscan_step: one timestep of a layer, for every active sequence and both
+ * directions, fused: the recurrent product for all gates of a hidden unit,
+ * the activations and the state update (host-loop schedule: one launch per
+ * step).  The cell's math is cell.cl's, chosen by RNNSCAN_CELL.
+ *
+ * Work split: global size (Hp / 8, ceil(B_active / RNNSCAN_STEP_ROWS), D).
+ * Work-item (u, v, dir) owns hidden units 8u .. 8u+7 of direction dir for
+ * RNNSCAN_STEP_ROWS sequence slots ("rows"), with one float8 register per
+ * gate and row.  Each k step loads G float8 of w_hh (W_hh transposed once
+ * at model creation, so the 8 units are contiguous; rows or panels, see
+ * W_BLOCK in common.cl) and one scalar of each row's previous state.
+ *
+ * Sequences: slot -> sequence b through `order` (sorted by length, longest
+ * first), so the sequences still running at step s are the first B_active
+ * slots and finished ones cost nothing.  Sequence b of length len is at time
+ * t = s (forward) or len-1-s (reverse direction).  Its state lives in the
+ * output: step s reads y at the previous time (h0 at s = 0) and writes y at
+ * t, or at step slots in a chunk (by_step, see rnnscan_step_params in
+ * common.cl); the LSTM cell state is updated in place in c (one owner per
+ * element); h_n is written at the sequence's last step.  y is addressed as
+ * y[y_off + i*y_ts + b*y_bs + dir*H + j], which covers time-major and
+ * batch-first outputs.  Rows past B_active repeat the last slot and store
+ * nothing.  Arguments: PARAMS_ARGS in common.cl (gx, W_hh of each direction,
+ * y, the state buffer with h0, c, h_n, order, lengths, and the by-value
+ * parameters, of which s and B_active change per step).  Launches may be
+ * split along dimension 1 with a global offset (the host keeps every
+ * launch within the device's work-group limits).
+ *
+ * CPU reference: cell_step() and run_layer() in src/reference/reference.c. */
+#if RNNSCAN_ENTRY == RNNSCAN_ENTRY_STEP
+#if RNNSCAN_VEC_WIDTH != 8
+#error "rnnscan_step computes 8 units per work-item (RNNSCAN_VEC_WIDTH 8)"
+#endif
+
+/* Row r: its sequence b, time t, where its output goes in y (yi), where its
+ * previous state is (hp), its gate inputs gxr, and its accumulators a. */
+#define STEP_ROW_START(r)                                                                 \
+    const int slot##r = get_global_id(1) * RNNSCAN_STEP_ROWS + r;                         \
+    const int live##r = slot##r < B_active;                                               \
+    const int b##r = order[min(slot##r, B_active - 1)];                                   \
+    const int len##r = lengths[b##r];                                                     \
+    const int t##r = dir ? len##r - 1 - s : s;                                            \
+    const int yi##r = by_step ? s - s0 + 1 : t##r;                                        \
+    const int yp##r = by_step ? s - s0 : (dir ? t##r + 1 : t##r - 1);                     \
+    const __global float *hp##r =                                                         \
+        s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * H                               \
+               : y + y_off + (size_t)yp##r * y_ts + (size_t)b##r * y_bs + (size_t)dir * H; \
+    const __global float *gxr##r =                                                        \
+        gx + ((size_t)(by_step ? s - s0 : t##r) * B + b##r) * gx_ld + gate_base;          \
+    rnnscan_gates a##r;                                                                   \
+    rnnscan_gates_start(&a##r, gxr##r, Hp, b_hn);
+
+#define STEP_ROW_FMA(r) rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(hp##r[k]), &w_k);
+
+/* The k loop over the rows in EACH: every row, or row 0 alone when it is the
+ * only live one (B_active = 1, or the last work-item of an odd batch), so
+ * dead rows cost no arithmetic; with B = 1 that is 3x fewer FMAs per step. */
+#define STEP_ROW0_ONLY(X) X(0)
+#define STEP_K_LOOP(EACH)                                                                 \
+    for (int k = 0; k < H; k++) {                                                         \
+        rnnscan_gates w_k;                                                                \
+        rnnscan_gate_weights(&w_k, w + k * w_ks, w_gs);                                   \
+        EACH(STEP_ROW_FMA)                                                                \
+    }
+
+/* Row r's new state: c in place, y at its time, h_n at its last step. */
+#define STEP_ROW_FINISH(r)                                                                \
+    if (live##r) {                                                                        \
+        __global float *cs##r = c + c_off + ((size_t)dir * B + b##r) * H + j0;            \
+        rnnscan_vec c##r = RNNSCAN_CELL_STATE ? RNNSCAN_VLOAD_N(cs##r, n) : RNNSCAN_VSPLAT(0.0f);      \
+        const rnnscan_vec h##r = rnnscan_cell_update(                                     \
+            &a##r, rnnscan_gx_n(gxr##r, Hp),                                              \
+            RNNSCAN_CELL_READS_H_PREV ? RNNSCAN_VLOAD_N(hp##r + j0, n) : RNNSCAN_VSPLAT(0.0f), &c##r);\
+        if (RNNSCAN_CELL_STATE)                                                           \
+            RNNSCAN_VSTORE_N(cs##r, c##r, n);                                             \
+        RNNSCAN_VSTORE_N(y + y_off + (size_t)yi##r * y_ts + (size_t)b##r * y_bs +         \
+                             (size_t)dir * H + j0, h##r, n);                              \
+        if (s == len##r - 1)                                                              \
+            RNNSCAN_VSTORE_N(h_n + hn_off + ((size_t)dir * B + b##r) * H + j0, h##r, n);  \
+    }
+
+__kernel void rnnscan_step(PARAMS_ARGS)
+{
+    PARAMS_UNPACK;
+    const int j0 = get_global_id(0) * 8, dir = get_global_id(2);
+    const int n = min(8, H - j0);
+    const size_t gate_base = (size_t)dir * p.gx_dir + j0;
+    const __global rnnscan_weight *w_hh = dir ? w_hh1 : w_hh0;
+    const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_GATES, H, Hp, j0);
+    const size_t w_ks = W_KSTRIDE(RNNSCAN_GATES, Hp), w_gs = W_GSTRIDE(Hp);
+    const rnnscan_vec b_hn = rnnscan_b_hn(w_hh, H, Hp, j0);
+    RNNSCAN_STEP_EACH(STEP_ROW_START)
+    if (RNNSCAN_STEP_ROWS == 1 || get_global_id(1) * RNNSCAN_STEP_ROWS + 1 < B_active) {
+        STEP_K_LOOP(RNNSCAN_STEP_EACH)
+    } else {
+        STEP_K_LOOP(STEP_ROW0_ONLY)
+    }
+    RNNSCAN_STEP_EACH(STEP_ROW_FINISH)
+}
+
+#undef STEP_ROW_START
+#undef STEP_ROW_FMA
+#undef STEP_ROW0_ONLY
+#undef STEP_K_LOOP
+#undef STEP_ROW_FINISH
+#endif /* RNNSCAN_ENTRY == RNNSCAN_ENTRY_STEP */

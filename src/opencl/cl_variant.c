@@ -1,0 +1,94 @@
+/* Variant keys and option strings, and the kernel shapes per device kind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_variant.h"
+
+/* Shapes per device kind: a CPU (PoCL) wants few work-items with many
+ * registers each, a GPU many work-items with few. */
+static const cl_tuning tuning_table[2] = {
+    /* CPU devices: step_rows 3 measured 30% faster than 2 or 4 on PoCL
+     * (LSTM, B = 64, H = 256); panels let each work-item stream its weights */
+    {.tile_rows = 6, .step_rows = 3, .scan_units = 8, .w_panels = 1},
+    /* GPUs: one unit per persistent work-item, rows so loads coalesce */
+    {.tile_rows = 4, .step_rows = 1, .scan_units = 1, .w_panels = 0},
+};
+
+static const char *const entry_names[] = {"projection", "step", "persistent"};
+
+void cl_variant_render(const cl_variant *v, char *options, size_t options_size, char *key,
+                       size_t key_size)
+{
+    const cl_tuning *t = &v->tuning;
+    const char *cell = rnnscan_cell_name(v->cell);
+    switch (v->entry) {
+    case CL_ENTRY_PROJECTION:
+        snprintf(options, options_size,
+                 "-DRNNSCAN_ENTRY=0 -DRNNSCAN_WEIGHT_TYPE=%d -DRNNSCAN_TILE_ROWS=%d "
+                 "-DRNNSCAN_W_PANELS=%d",
+                 (int)v->weight_type, t->tile_rows, t->w_panels);
+        snprintf(key, key_size, "%s w=f32 tile_rows=%d panels=%d", entry_names[v->entry],
+                 t->tile_rows, t->w_panels);
+        break;
+    case CL_ENTRY_STEP:
+    case CL_ENTRY_PERSISTENT: {
+        const int step = v->entry == CL_ENTRY_STEP;
+        /* the step kernel computes 8 units per work-item; the persistent one
+         * scan_units, and only its rows count are unused */
+        const int width = step ? 8 : t->scan_units, rows = step ? t->step_rows : 1;
+        snprintf(options, options_size,
+                 "-DRNNSCAN_ENTRY=%d -DRNNSCAN_CELL=%d -DRNNSCAN_WEIGHT_TYPE=%d "
+                 "-DRNNSCAN_VEC_WIDTH=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_W_PANELS=%d",
+                 (int)v->entry, (int)v->cell, (int)v->weight_type, width, rows, t->w_panels);
+        snprintf(key, key_size, "%s cell=%s gates=%d w=f32 units=%d rows=%d panels=%d",
+                 entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell), width,
+                 rows, t->w_panels);
+        break;
+    }
+    }
+}
+
+static int one_of(int v, const int *allowed, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (v == allowed[i])
+            return 1;
+    return 0;
+}
+
+rnnscan_status cl_tuning_resolve(int is_gpu, const rnnscan_opencl_tuning *override,
+                                 cl_tuning *out)
+{
+    /* RNNSCAN_TUNING (cpu | gpu) picks the kind, so the GPU shapes are
+     * tested on PoCL */
+    const char *kind = getenv("RNNSCAN_TUNING");
+    if (kind && *kind) {
+        if (strcmp(kind, "cpu") != 0 && strcmp(kind, "gpu") != 0)
+            return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
+                                "RNNSCAN_TUNING must be \"cpu\" or \"gpu\", not \"%.64s\"", kind);
+        is_gpu = kind[0] == 'g';
+    }
+    *out = tuning_table[is_gpu ? 1 : 0];
+    if (!override)
+        return RNNSCAN_OK;
+    static const int tiles[] = {1, 2, 4, 6, 8}, rows[] = {1, 2, 3, 4}, units[] = {1, 8};
+    const rnnscan_opencl_tuning *o = override;
+    if ((o->tile_rows && !one_of(o->tile_rows, tiles, 5)) ||
+        (o->step_rows && !one_of(o->step_rows, rows, 4)) ||
+        (o->scan_units && !one_of(o->scan_units, units, 2)) || o->w_layout < 0 ||
+        o->w_layout > 2)
+        return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
+                            "opencl tuning: tile_rows %d (0, 1, 2, 4, 6 or 8), step_rows %d (0..4), "
+                            "scan_units %d (0, 1 or 8), w_layout %d (0 default, 1 rows, 2 panels)",
+                            o->tile_rows, o->step_rows, o->scan_units, o->w_layout);
+    if (o->tile_rows)
+        out->tile_rows = o->tile_rows;
+    if (o->step_rows)
+        out->step_rows = o->step_rows;
+    if (o->scan_units)
+        out->scan_units = o->scan_units;
+    if (o->w_layout)
+        out->w_panels = o->w_layout == 2;
+    return RNNSCAN_OK;
+}

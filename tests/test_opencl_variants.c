@@ -1,0 +1,122 @@
+/* OpenCL kernel variants: a context builds only the variants its models use,
+ * each once; the kernel shapes can be overridden (results unchanged); the
+ * variant key names every build input (src/opencl/cl_variant.c).
+ *
+ * Tolerance of the comparisons: |got - ref| <= 2e-5 + 2e-5 |ref|, the
+ * sweep's (tests/test_backend_vs_reference.c says why). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cl_variant.h"
+#include "device.h"
+#include "expect.h"
+
+#define ATOL 2e-5
+#define RTOL 2e-5
+
+static rnnscan_model *make_model(rnnscan_context *ctx, rnnscan_cell cell)
+{
+    static float w[4 * 8 * 8];
+    rnnscan_weights weights = {w, w, NULL, NULL};
+    rnnscan_model_desc desc = {.cell = cell, .input_size = 8, .hidden_size = 8};
+    rnnscan_model *m = NULL;
+    cr_assert_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_OK, "%s",
+                 rnnscan_last_error());
+    return m;
+}
+
+Test(variants, built_when_a_model_needs_them_and_once)
+{
+    rnnscan_context *ctx = open_backend_or_skip(RNNSCAN_BACKEND_OPENCL);
+    cr_expect_eq(rnnscan_context_build_ms(ctx), 0.0, "a new context has built nothing");
+    rnnscan_model *lstm = make_model(ctx, RNNSCAN_CELL_LSTM);
+    const double first = rnnscan_model_build_ms(lstm);
+    cr_expect_gt(first, 0.0, "the first LSTM model builds its variants");
+    rnnscan_model *lstm2 = make_model(ctx, RNNSCAN_CELL_LSTM);
+    cr_expect_eq(rnnscan_model_build_ms(lstm2), 0.0, "a second LSTM model reuses them");
+    rnnscan_model *gru = make_model(ctx, RNNSCAN_CELL_GRU);
+    cr_expect_gt(rnnscan_model_build_ms(gru), 0.0, "a GRU model builds its own cell's");
+    cr_expect_float_eq(rnnscan_context_build_ms(ctx), first + rnnscan_model_build_ms(gru), 1e-9);
+    rnnscan_model_free(lstm);
+    rnnscan_model_free(lstm2);
+    rnnscan_model_free(gru);
+    rnnscan_context_free(ctx);
+}
+
+/* Every override row on a case with every feature, both schedules, against
+ * the reference: shapes change the work split, never the results. */
+Test(variants, tuning_override, .timeout = 300)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    rnnscan_context *ref = NULL;
+    cr_assert_eq(rnnscan_context_create(NULL, &ref), RNNSCAN_OK);
+    static const rnnscan_opencl_tuning rows[] = {
+        {.tile_rows = 1, .step_rows = 2, .scan_units = 1, .w_layout = 2},
+        {.tile_rows = 8, .step_rows = 4, .scan_units = 8, .w_layout = 1},
+        {.tile_rows = 2, .step_rows = 1, .w_layout = 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .tuning = &rows[i]};
+        rnnscan_context *ctx = NULL;
+        cr_assert_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "%s", rnnscan_last_error());
+        for (int cell = 0; cell < 4; cell++)
+            for (int sched = 0; sched < 2; sched++) {
+                test_case tc = {.cell = (rnnscan_cell)cell, .T = 7, .B = 11, .X = 13, .H = 19,
+                                .bias = 1, .state = 1, .layers = 2, .bidir = 1, .lengths = 1,
+                                .batch_first = (int)i % 2,
+                                .schedule = sched ? RNNSCAN_SCHEDULE_PERSISTENT
+                                                  : RNNSCAN_SCHEDULE_HOST};
+                char suffix[64];
+                snprintf(suffix, sizeof suffix, " tuning row %zu", i);
+                expect_case(ctx, ref, &tc, 300u + (unsigned)cell, suffix, ATOL, RTOL);
+            }
+        rnnscan_context_free(ctx);
+    }
+    rnnscan_context_free(ref);
+}
+
+Test(variants, bad_tuning_is_refused)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    static const rnnscan_opencl_tuning bad[] = {
+        {.tile_rows = 3}, {.step_rows = 5}, {.scan_units = 4}, {.w_layout = 3}, {.tile_rows = -1},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .tuning = &bad[i]};
+        rnnscan_context *ctx = (rnnscan_context *)&ctx;
+        cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_INVALID_ARGUMENT, "row %zu",
+                     i);
+        cr_expect_null(ctx);
+        cr_expect(strstr(rnnscan_last_error(), "tuning") != NULL, "%s", rnnscan_last_error());
+    }
+}
+
+/* Equal keys exactly when the options are equal: the key names everything
+ * the build depends on, and the projection does not depend on the cell. */
+Test(variants, keys_name_every_build_input)
+{
+    enum { N = 3 * 4 * 2 * 2 };
+    char keys[N][256], options[N][256];
+    int n = 0;
+    const cl_tuning shapes[2] = {{6, 3, 8, 1}, {4, 1, 1, 0}};
+    for (int entry = 0; entry < 3; entry++)
+        for (int cell = 0; cell < 4; cell++)
+            for (int s = 0; s < 2; s++)
+                for (int w = 0; w < 2; w++, n++) {
+                    cl_variant v = {.entry = (cl_entry)entry, .cell = (rnnscan_cell)cell,
+                                    .weight_type = CL_WEIGHTS_F32, .tuning = shapes[s]};
+                    v.tuning.w_panels = w;
+                    cl_variant_render(&v, options[n], sizeof options[n], keys[n], sizeof keys[n]);
+                    cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s", options[n]);
+                }
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            const int same_key = strcmp(keys[i], keys[j]) == 0;
+            const int same_options = strcmp(options[i], options[j]) == 0;
+            cr_expect_eq(same_key, same_options, "'%s' / '%s' against '%s' / '%s'", keys[i],
+                         options[i], keys[j], options[j]);
+        }
+    /* the projection: one key for every cell */
+    cr_expect_str_eq(keys[0], keys[2 * 2]);
+}
