@@ -69,12 +69,14 @@ typedef struct bench_result {
     bench_outcome outcome;
     char note[BENCH_MSG];
     double median_ms, min_ms, max_ms, model_ms, gflops;
+    double first_ms;     /* the first scan (warm-up): AUTO's probe on a new shape */
     double active_steps; /* T*B, or the sum of the lengths */
     int runs;
     double speedup;      /* base median / this median; 0 when no base ran */
     int speedup_base;    /* backend index of the base, -1 none           */
     double max_abs_diff; /* vs the reference; NAN when not compared       */
     int compared;        /* 1 when max_abs_diff is meaningful             */
+    rnnscan_schedule ran; /* what the scans ran (AUTO resolved); AUTO: none */
 } bench_result;
 
 /* cases.c */

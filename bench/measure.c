@@ -196,9 +196,12 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
             call_failed(r, "scan", st);
             break;
         }
+        if (i == 0)
+            r->first_ms = ms;
         if (i >= o->warmup)
             times[i - o->warmup] = ms;
     }
+    r->ran = rnnscan_model_last_schedule(model);
     rnnscan_model_free(model);
     if (st == RNNSCAN_OK) {
         r->runs = o->runs;

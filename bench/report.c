@@ -28,6 +28,12 @@ static const char *row_schedule(const bench_backend *b)
     return b->id == RNNSCAN_BACKEND_OPENCL ? bench_schedule_name(b->schedule) : "-";
 }
 
+/* The schedule its scans ran, AUTO's choice included; "-" for none. */
+static const char *ran_schedule(const bench_result *r)
+{
+    return r->ran == RNNSCAN_SCHEDULE_AUTO ? "-" : bench_schedule_name(r->ran);
+}
+
 static const char *outcome_name(bench_outcome x)
 {
     static const char *names[] = {"ran", "n/a", "skipped", "failed"};
@@ -95,14 +101,15 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
     for (int i = 0; i < o->n_backends; i++)
         if ((int)strlen(be[i].label) > width)
             width = (int)strlen(be[i].label);
-    fprintf(f, "\n%-24s %-*s %10s %10s %10s %8s %26s %10s %9s\n", "case", width, "backend",
-            "median_ms", "min_ms", "max_ms", "GFLOP/s", "speedup", "max|d-ref|", "model_ms");
+    fprintf(f, "\n%-24s %-*s %-10s %10s %10s %10s %8s %26s %10s %9s %9s\n", "case", width, "backend",
+            "ran", "median_ms", "min_ms", "max_ms", "GFLOP/s", "speedup", "max|d-ref|", "model_ms",
+            "first_ms");
     for (int i = 0; i < n; i++) {
         const bench_result *r = &res[i];
         char label[96] = "";
         if (r->backend_index == 0)
             bench_case_label(&o->cases[r->case_index], label, sizeof label);
-        fprintf(f, "%-24s %-*s ", label, width, be[r->backend_index].label);
+        fprintf(f, "%-24s %-*s %-10s ", label, width, be[r->backend_index].label, ran_schedule(r));
         if (r->outcome != BENCH_RAN) {
             fprintf(f, "%10s   %s\n", r->outcome == BENCH_FAILED ? "FAILED" : outcome_name(r->outcome),
                     r->note);
@@ -119,13 +126,16 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
         }
         if (r->compared)
             snprintf(diff, sizeof diff, isnan(r->max_abs_diff) ? "NaN!" : "%.2g", r->max_abs_diff);
-        fprintf(f, "%10.3f %10.3f %10.3f %8.2f %26s %10s %9.2f\n", r->median_ms, r->min_ms,
-                r->max_ms, r->gflops, speed, diff, r->model_ms);
+        fprintf(f, "%10.3f %10.3f %10.3f %8.2f %26s %10s %9.2f %9.2f\n", r->median_ms, r->min_ms,
+                r->max_ms, r->gflops, speed, diff, r->model_ms, r->first_ms);
     }
-    fprintf(f, "\nspeedup: the reference's median / this median (where the reference did not run,\n"
+    fprintf(f, "\nran: the OpenCL schedule the scans ran (for auto, what AUTO chose).\n"
+               "speedup: the reference's median / this median (where the reference did not run,\n"
                "  against the backend named).  max|d-ref|: largest |backend - reference| over y,\n"
                "  h_n and c_n.  model_ms: model creation with the weights upload (kernel builds\n"
-               "  apart, above), once per case and backend, not in the times.\n");
+               "  apart, above), once per case and backend, not in the times.  first_ms: the\n"
+               "  first (warm-up) scan, not in the times; with auto on a shape new to the\n"
+               "  cache it includes the probe that chooses the schedule.\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -146,7 +156,7 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
 {
     fprintf(f, "cell,T,B,X,H,layers,bidirectional,lengths,backend,schedule,status,median_ms,min_ms,"
                "max_ms,gflops,speedup,speedup_vs,max_abs_diff,build_ms,model_ms,runs,warmup,"
-               "active_steps,device,note\n");
+               "active_steps,device,note,ran_schedule,first_ms\n");
     for (int i = 0; i < n; i++) {
         const bench_result *r = &res[i];
         const bench_case *c = &o->cases[r->case_index];
@@ -180,6 +190,9 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
         csv_text(f, b->ctx ? b->device : "");
         fputc(',', f);
         csv_text(f, r->note);
+        fprintf(f, ",%s,", ran_schedule(r));
+        if (r->outcome == BENCH_RAN)
+            fprintf(f, "%.3f", r->first_ms);
         fputc('\n', f);
     }
 }
@@ -238,16 +251,17 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
         const bench_result *r = &res[i];
         const bench_case *c = &o->cases[r->case_index];
         fprintf(f, "    {\"cell\": \"%s\", \"T\": %d, \"B\": %d, \"X\": %d, \"H\": %d, "
-                   "\"backend\": \"%s\", \"schedule\": \"%s\", \"status\": \"%s\", "
-                   "\"active_steps\": %.0f",
+                   "\"backend\": \"%s\", \"schedule\": \"%s\", \"ran_schedule\": \"%s\", "
+                   "\"status\": \"%s\", \"active_steps\": %.0f",
                 rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H,
                 rnnscan_backend_name(be[r->backend_index].id),
-                row_schedule(&be[r->backend_index]), outcome_name(r->outcome),
+                row_schedule(&be[r->backend_index]), ran_schedule(r), outcome_name(r->outcome),
                 r->active_steps);
         if (r->outcome == BENCH_RAN) {
             fprintf(f, ", \"median_ms\": %.6g, \"min_ms\": %.6g, \"max_ms\": %.6g, "
-                       "\"gflops\": %.6g, \"model_ms\": %.6g, \"runs\": %d",
-                    r->median_ms, r->min_ms, r->max_ms, r->gflops, r->model_ms, r->runs);
+                       "\"gflops\": %.6g, \"model_ms\": %.6g, \"first_ms\": %.6g, \"runs\": %d",
+                    r->median_ms, r->min_ms, r->max_ms, r->gflops, r->model_ms, r->first_ms,
+                    r->runs);
             if (r->speedup_base >= 0)
                 fprintf(f, ", \"speedup\": %.6g, \"speedup_vs\": \"%s\"", r->speedup,
                         rnnscan_backend_name(be[r->speedup_base].id));

@@ -35,9 +35,10 @@ static void print_column(const char *label, const float *v, int n)
 
 /* Runs `p` on `ctx`; fills y [T][B][H], h_n, c_n.  With timing, reports the
  * median over TIMED_RUNS after one warm-up run (which also uploads nothing
- * new: weights went up at model creation). */
+ * new: weights went up at model creation, and AUTO chooses its schedule
+ * there) and the schedule the scans ran. */
 static int run_on(rnnscan_context *ctx, const problem *p, float *y, float *h_n, float *c_n,
-                  double *median_ms)
+                  double *median_ms, rnnscan_schedule *ran)
 {
     rnnscan_model *model = NULL;
     if (rnnscan_model_create(ctx, &p->desc, &p->weights, &model) != RNNSCAN_OK) {
@@ -61,6 +62,7 @@ static int run_on(rnnscan_context *ctx, const problem *p, float *y, float *h_n, 
             times[i] = now_ms() - t0;
         }
         *median_ms = median(times, TIMED_RUNS);
+        *ran = rnnscan_model_last_schedule(model);
     }
     if (!ok)
         fprintf(stderr, "demo: scan on %s: %s\n", rnnscan_context_device_name(ctx),
@@ -80,16 +82,17 @@ static int compare(const demo *d, const problem *p, int timed, int print_states)
     float *y_ref = mem, *y_cl = y_ref + all, *h_ref = y_cl + all, *h_cl = h_ref + state;
     float *c_ref = h_cl + state, *c_cl = c_ref + state;
     double ms_ref = 0, ms_cl = 0;
+    rnnscan_schedule ran = RNNSCAN_SCHEDULE_AUTO;
     printf("\n== %s: %s, T=%d, B=%d, X=%d, H=%d\n", p->title, rnnscan_cell_name(p->desc.cell),
            p->T, p->B, p->desc.input_size, H);
-    int ok = run_on(d->ref, p, y_ref, h_ref, is_lstm ? c_ref : NULL, timed ? &ms_ref : NULL);
+    int ok = run_on(d->ref, p, y_ref, h_ref, is_lstm ? c_ref : NULL, timed ? &ms_ref : NULL, &ran);
     if (ok && print_states) {
         print_column("reference h_t:", h_ref, H);
         if (is_lstm)
             print_column("reference C_t:", c_ref, H);
     }
     if (ok && d->cl) {
-        ok = run_on(d->cl, p, y_cl, h_cl, is_lstm ? c_cl : NULL, timed ? &ms_cl : NULL);
+        ok = run_on(d->cl, p, y_cl, h_cl, is_lstm ? c_cl : NULL, timed ? &ms_cl : NULL, &ran);
         if (ok && print_states) {
             print_column("opencl    h_t:", h_cl, H);
             if (is_lstm)
@@ -106,7 +109,9 @@ static int compare(const demo *d, const problem *p, int timed, int print_states)
     if (ok && timed) {
         printf("scan time, median of %d warm runs: reference %.3f ms", TIMED_RUNS, ms_ref);
         if (d->cl)
-            printf(", opencl %.3f ms (reference/opencl = %.2fx)", ms_cl, ms_ref / ms_cl);
+            printf(", opencl %.3f ms (the %s schedule, AUTO's choice; reference/opencl = %.2fx)",
+                   ms_cl, ran == RNNSCAN_SCHEDULE_PERSISTENT ? "persistent" : "host",
+                   ms_ref / ms_cl);
         printf("\n");
     }
     free(mem);

@@ -145,13 +145,25 @@ RNNSCAN_API rnnscan_status rnnscan_backend_parse(const char *name, rnnscan_backe
 /* How an OpenCL scan runs its time loop; backends without schedules
  * (reference, cpu) ignore it.  Results match the reference either way. */
 typedef enum rnnscan_schedule {
-    RNNSCAN_SCHEDULE_AUTO = 0,      /* the backend chooses (today: HOST)              */
+    RNNSCAN_SCHEDULE_AUTO = 0,      /* the faster of the two for this device and
+                                       shape, measured on first use (see below)      */
     RNNSCAN_SCHEDULE_HOST = 1,      /* the host loops over time, one launch per step  */
     RNNSCAN_SCHEDULE_PERSISTENT = 2 /* a layer's whole time loop inside one launch,
                                        one work-group per sequence and direction; H up
                                        to the device's work-group size (times 8 on a
                                        CPU device), else RNNSCAN_NOT_SUPPORTED         */
 } rnnscan_schedule;
+/* AUTO on OpenCL predicts each schedule's time as a + b*T from costs measured
+ * on the device for the model's shape (cell, L, D, X, H, the batch rounded up
+ * to a power of 2) with its kernel shapes and driver: the first AUTO scan of
+ * a shape runs a probe (both schedules on synthetic inputs of 4 and 32
+ * steps; milliseconds for small models, about a second for the largest) and
+ * keeps the costs in the context and in a cache file,
+ * $RNNSCAN_CACHE_DIR (empty: none), else $XDG_CACHE_HOME/rnnscan, else
+ * ~/.cache/rnnscan: schedules-v1.tsv, safe to delete, rewritten atomically;
+ * a missing, corrupt or unwritable file only means probing again.  HOST
+ * when the persistent schedule cannot run the model.
+ * rnnscan_model_last_schedule() says what a scan ran. */
 
 /* ---- OpenCL devices ----------------------------------------------------- */
 typedef struct rnnscan_device_info {
@@ -278,6 +290,10 @@ RNNSCAN_API const char *rnnscan_model_error(const rnnscan_model *model);
  *  this model was created (0 when its context had built its variants
  *  already, and for CPU backends). */
 RNNSCAN_API double rnnscan_model_build_ms(const rnnscan_model *model);
+/*! rnnscan_model_last_schedule() : the schedule the model's last successful
+ *  scan ran (HOST or PERSISTENT, AUTO resolved); AUTO before any scan and on
+ *  backends without schedules. */
+RNNSCAN_API rnnscan_schedule rnnscan_model_last_schedule(const rnnscan_model *model);
 /*! rnnscan_model_describe() : the description the model was created with. */
 RNNSCAN_API rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model);
 

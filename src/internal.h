@@ -104,6 +104,7 @@ struct rnnscan_model {
     rnnscan_layer *layers; /* L*D entries, index layer*D + direction */
     void *impl; /* backend state (OpenCL: resident weights, scratch buffers) */
     double build_ms; /* programs built while it was created (also in its context's) */
+    rnnscan_schedule last_schedule; /* what the last scan ran (AUTO: none, or no schedules) */
     rnnscan_errbuf err;
 };
 

@@ -176,6 +176,11 @@ const char *rnnscan_model_error(const rnnscan_model *model) { return model ? mod
 
 double rnnscan_model_build_ms(const rnnscan_model *model) { return model ? model->build_ms : 0.0; }
 
+rnnscan_schedule rnnscan_model_last_schedule(const rnnscan_model *model)
+{
+    return model ? model->last_schedule : RNNSCAN_SCHEDULE_AUTO;
+}
+
 rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model)
 {
     rnnscan_model_desc none = {0};

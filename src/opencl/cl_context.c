@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cl_schedule.h"
+#include "cl_schedule_cache.h"
 #include "cl_variant.h"
 
 /* The kernel shapes of this context (cl_variant.c) and the extra build
@@ -23,6 +25,7 @@ static rnnscan_status choose_tuning(cl_backend *cl, const rnnscan_context_option
                             "RNNSCAN_BUILD_OPTIONS is longer than %zu characters",
                             sizeof cl->extra_options - 1);
     snprintf(cl->extra_options, sizeof cl->extra_options, "%s", extra ? extra : "");
+    cl_schedule_cache_dir(cl->cache_dir, sizeof cl->cache_dir);
     return RNNSCAN_OK;
 }
 
@@ -31,6 +34,7 @@ static void release(cl_backend *cl)
     if (!cl)
         return;
     rnnscan_cl_programs_release(cl);
+    cl_schedule_memo_release(cl);
     if (cl->queue)
         clReleaseCommandQueue(cl->queue);
     if (cl->context)
@@ -56,8 +60,11 @@ static rnnscan_status open_device(rnnscan_context *context, cl_backend *cl, cons
     clGetDeviceInfo(cl->device, CL_DEVICE_NAME, sizeof device_name - 1, device_name, NULL);
     snprintf(context->device_name, sizeof context->device_name, "%s / %s", platform_name,
              device_name);
+    cl_int rc = clGetDeviceInfo(cl->device, CL_DRIVER_VERSION, sizeof cl->driver_version - 1,
+                                cl->driver_version, NULL);
+    if (rc != CL_SUCCESS) /* part of the schedule cache's key (cl_schedule.c) */
+        return rnnscan_cl_fail(NULL, "clGetDeviceInfo", rc, "querying CL_DRIVER_VERSION");
 
-    cl_int rc;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)cl->platform, 0};
     cl->context = clCreateContext(props, 1, &cl->device, NULL, NULL, &rc);
     if (rc != CL_SUCCESS)

@@ -55,6 +55,12 @@ typedef struct cl_backend {
     size_t max_item_sizes[3]; /* CL_DEVICE_MAX_WORK_ITEM_SIZES */
     size_t max_work_group;   /* CL_DEVICE_MAX_WORK_GROUP_SIZE, at most max_item_sizes[0] */
     size_t local_mem_bytes;  /* CL_DEVICE_LOCAL_MEM_SIZE */
+    /* RNNSCAN_SCHEDULE_AUTO (cl_schedule.c): the shapes measured so far in
+     * this context, and where measurements are kept between processes. */
+    char driver_version[128]; /* CL_DRIVER_VERSION, part of the cache key */
+    char cache_dir[1024];     /* "" : no disk cache */
+    struct cl_schedule_memo *memo;
+    int n_memo, cap_memo;
 } cl_backend;
 
 /* "CL_OUT_OF_RESOURCES" etc., or "unknown OpenCL error" */
@@ -76,6 +82,8 @@ struct cl_variant;
 rnnscan_status rnnscan_cl_program_get(cl_backend *cl, rnnscan_errbuf *err,
                                       const struct cl_variant *v, const cl_program_entry **out,
                                       double *build_ms);
+/* A monotonic clock, in milliseconds (build and probe timings). */
+double rnnscan_cl_now_ms(void);
 /* Frees the programs cached after the first `keep` (a failed model create
  * leaves the context as it found it), or every one. */
 void rnnscan_cl_programs_truncate(cl_backend *cl, int keep);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cl_scan.h"
+#include "cl_schedule.h"
 #include "cl_variant.h"
 
 static void opencl_model_release(rnnscan_model *m)
@@ -162,8 +163,9 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
 
 /* Whether the persistent schedule fits: one work-group holds a sequence's
  * hidden state, scan_units units per work-item, within what the device and
- * the kernel accept (work-group size, local memory less the kernel's own). */
-static rnnscan_status check_persistent(rnnscan_model *m)
+ * the kernel accept (work-group size, local memory less the kernel's own).
+ * err NULL: only the answer (AUTO asking), else the refusal recorded there. */
+static rnnscan_status check_persistent(rnnscan_model *m, rnnscan_errbuf *err)
 {
     cl_backend *cl = cl_backend_of(m);
     const cl_model *cm = m->impl;
@@ -173,27 +175,40 @@ static rnnscan_status check_persistent(rnnscan_model *m)
     if (cm->persistent->max_group > 0 && cm->persistent->max_group < max_group)
         max_group = cm->persistent->max_group;
     local -= cm->persistent->local_bytes < local ? cm->persistent->local_bytes : local;
-    if (group > max_group || Hp * sizeof(float) > local)
-        return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
-                            "opencl: the persistent schedule needs H <= %zu (%d hidden units per "
-                            "work-item, one work-group per sequence, at most %zu work-items and "
-                            "%zu bytes of local memory per work-group) on %s; H = %d: use the "
-                            "host schedule",
-                            max_group * units, units, max_group, local, m->context->device_name,
-                            m->dims.hidden);
-    return RNNSCAN_OK;
+    if (group <= max_group && Hp * sizeof(float) <= local)
+        return RNNSCAN_OK;
+    if (!err)
+        return RNNSCAN_NOT_SUPPORTED;
+    return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
+                        "opencl: the persistent schedule needs H <= %zu (%d hidden units per "
+                        "work-item, one work-group per sequence, at most %zu work-items and "
+                        "%zu bytes of local memory per work-group) on %s; H = %d: use the "
+                        "host schedule",
+                        max_group * units, units, max_group, local, m->context->device_name,
+                        m->dims.hidden);
 }
 
-static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
-                                  const rnnscan_run_dims *d)
+rnnscan_status cl_run_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_run_dims *d)
 {
-    if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
-        RNNSCAN_TRY(check_persistent(m));
     rnnscan_status st = cl_whole_run_fits(m, d) ? cl_whole_run_scan(m, run, d)
                                                 : cl_chunked_scan(m, run, d);
     if (st != RNNSCAN_OK) /* drain what was queued so no transfer touches the caller's arrays later */
         clFinish(cl_backend_of(m)->queue);
     return st;
+}
+
+static rnnscan_status opencl_scan(rnnscan_model *m, const rnnscan_run *run,
+                                  const rnnscan_run_dims *d)
+{
+    rnnscan_run chosen = *run;
+    if (run->schedule == RNNSCAN_SCHEDULE_PERSISTENT)
+        RNNSCAN_TRY(check_persistent(m, &m->err));
+    if (run->schedule == RNNSCAN_SCHEDULE_AUTO)
+        RNNSCAN_TRY(cl_schedule_choose(m, d->T, d->B, check_persistent(m, NULL) == RNNSCAN_OK,
+                                       &chosen.schedule));
+    RNNSCAN_TRY(cl_run_scan(m, &chosen, d));
+    m->last_schedule = chosen.schedule;
+    return RNNSCAN_OK;
 }
 
 const rnnscan_backend_ops rnnscan_opencl_ops = {

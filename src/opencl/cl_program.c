@@ -13,7 +13,7 @@
 static const char *const kernel_names[] = {"input_projection", "rnnscan_step",
                                            "rnnscan_persistent"};
 
-static double now_ms(void)
+double rnnscan_cl_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -81,9 +81,9 @@ static rnnscan_status build(cl_backend *cl, rnnscan_errbuf *err, const cl_varian
         e->program = NULL;
         return rnnscan_cl_fail(err, "clCreateProgramWithSource", rc, "loading the kernels");
     }
-    double t0 = now_ms();
+    double t0 = rnnscan_cl_now_ms();
     rc = clBuildProgram(e->program, 1, &cl->device, options, NULL, NULL);
-    e->build_ms = now_ms() - t0;
+    e->build_ms = rnnscan_cl_now_ms() - t0;
     if (rc != CL_SUCCESS)
         return build_failure(cl, err, e->program, rc, options);
     const char *name = kernel_names[v->entry];

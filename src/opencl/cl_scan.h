@@ -112,6 +112,10 @@ cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B);
 rnnscan_status cl_whole_run_scan(rnnscan_model *m, const rnnscan_run *run,
                                  const rnnscan_run_dims *d);
 
+/* A scan on run->schedule (HOST or PERSISTENT), whole-run or chunked as the
+ * allocation limit requires; on failure the queue is drained first. */
+rnnscan_status cl_run_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_run_dims *d);
+
 /* ---- the chunked scan (cl_chunked.c) ---- */
 /* Whether a whole-run scan's buffers fit the allocation limit. */
 int cl_whole_run_fits(const rnnscan_model *m, const rnnscan_run_dims *d);
