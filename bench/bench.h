@@ -15,10 +15,11 @@
 #define BENCH_MAX_BACKENDS (2 + 2 * BENCH_MAX_SCHEDULES)
 #define BENCH_MSG 512
 
-/* One network shape: cell:T:B:X:H. */
+/* One network shape and weight type: cell:T:B:X:H[:f16|bf16]. */
 typedef struct bench_case {
     rnnscan_cell cell;
     int T, B, X, H;
+    rnnscan_weight_type weight_type;
 } bench_case;
 
 typedef enum bench_lengths { BENCH_LENGTHS_FULL = 0, BENCH_LENGTHS_UNIFORM = 1 } bench_lengths;
@@ -41,6 +42,8 @@ typedef struct bench_options {
     double ref_limit_gflop; /* the reference skips cases above this; 0 = no limit */
     bench_format format;
     int list_only;          /* --list: print the expanded cases and stop */
+    rnnscan_weight_type weight_types[3]; /* --weight-type, in order; each case runs with each */
+    int n_weight_types;
 } bench_options;
 
 /* A backend as opened for the whole benchmark. */

@@ -34,7 +34,8 @@ const char *bench_set_names(void) { return "quick, notebook, batched, large, lat
 
 void bench_case_label(const bench_case *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s:%d:%d:%d:%d", rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H);
+    snprintf(buf, len, "%s:%d:%d:%d:%d%s%s", rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H,
+             c->weight_type ? ":" : "", c->weight_type ? rnnscan_weight_type_name(c->weight_type) : "");
 }
 
 static int parse_positive(const char *s, int *out)
@@ -48,23 +49,29 @@ static int parse_positive(const char *s, int *out)
     return 1;
 }
 
-/* "cell:T:B:X:H" -> c; 0 on any malformed part. */
+/* "cell:T:B:X:H[:weight_type]" -> c; 0 on any malformed part. */
 static int parse_spec(char *spec, bench_case *c, char *err, size_t errlen)
 {
     char whole[128];
     snprintf(whole, sizeof whole, "%s", spec); /* the split below cuts spec */
-    char *parts[5];
+    char *parts[6];
     int n = 0;
     for (char *p = spec; p; n++) { /* split on ':' keeping empty fields, so "lstm::1" is an error */
         char *colon = strchr(p, ':');
         if (colon)
             *colon = '\0';
-        if (n < 5)
+        if (n < 6)
             parts[n] = p;
         p = colon ? colon + 1 : NULL;
     }
-    if (n != 5) {
-        snprintf(err, errlen, "case '%s': want cell:T:B:X:H (e.g. lstm:256:64:256:256)", whole);
+    if (n != 5 && n != 6) {
+        snprintf(err, errlen, "case '%s': want cell:T:B:X:H[:f16|bf16] (e.g. lstm:256:64:256:256)",
+                 whole);
+        return 0;
+    }
+    c->weight_type = RNNSCAN_F32;
+    if (n == 6 && rnnscan_weight_type_parse(parts[5], &c->weight_type) != RNNSCAN_OK) {
+        snprintf(err, errlen, "case '%s': weight type '%s': want f32, f16 or bf16", whole, parts[5]);
         return 0;
     }
     if (rnnscan_cell_parse(parts[0], &c->cell) != RNNSCAN_OK) {
@@ -130,5 +137,22 @@ static int parse_list(const char *list, bench_options *o, int depth, char *err, 
 
 int bench_parse_cases(const char *list, bench_options *o, char *err, size_t errlen)
 {
-    return parse_list(list, o, 0, err, errlen);
+    if (!parse_list(list, o, 0, err, errlen))
+        return 0;
+    if (o->n_weight_types == 0)
+        return 1;
+    /* --weight-type: every case once per type, in the order given, the types
+     * of one shape next to each other */
+    const int given = o->n_cases;
+    bench_case shapes[BENCH_MAX_CASES];
+    memcpy(shapes, o->cases, (size_t)given * sizeof *shapes);
+    o->n_cases = 0;
+    for (int i = 0; i < given; i++)
+        for (int k = 0; k < o->n_weight_types; k++) {
+            bench_case c = shapes[i];
+            c.weight_type = o->weight_types[k];
+            if (!add_case(o, &c, err, errlen))
+                return 0;
+        }
+    return 1;
 }

@@ -49,7 +49,8 @@ int bench_inputs_make(bench_inputs *in, const bench_options *o, const bench_case
     memset(in, 0, sizeof *in);
     int D = directions(o), n = o->layers * D;
     in->desc = (rnnscan_model_desc){.cell = c->cell, .input_size = c->X, .hidden_size = c->H,
-                                    .num_layers = o->layers, .bidirectional = o->bidirectional};
+                                    .num_layers = o->layers, .bidirectional = o->bidirectional,
+                                    .weight_type = c->weight_type};
     in->weights = calloc((size_t)n, sizeof *in->weights);
     in->bufs = calloc((size_t)n, sizeof *in->bufs);
     size_t x_elems = (size_t)c->T * c->B * c->X;

@@ -21,6 +21,8 @@ static void usage(FILE *f)
             "  --backends LIST     reference,cpu,opencl (default: all; an unavailable one is n/a)\n"
             "  --schedule LIST     host, persistent and/or auto (default auto), comma-separated:\n"
             "                      the OpenCL backend runs once per schedule, side by side\n"
+            "  --weight-type LIST  f32, f16 and/or bf16: every case once per weight type\n"
+            "                      (replaces a case's own :f16/:bf16; default: f32 for a plain case)\n"
             "  --runs N            timed runs per case and backend, N >= %d (default %d)\n"
             "  --warmup N          untimed runs before them (default 1)\n"
             "  --device SPEC       OpenCL device: index or name substring (see rnnscan devices)\n"
@@ -111,6 +113,25 @@ static int parse_backends(const char *list, bench_options *o)
     return 1;
 }
 
+static int parse_weight_types(const char *list, bench_options *o)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", list);
+    o->n_weight_types = 0;
+    for (char *save = NULL, *p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        rnnscan_weight_type t;
+        if (rnnscan_weight_type_parse(p, &t) != RNNSCAN_OK)
+            return bad("--weight-type: '%s'; want f32, f16 or bf16", p);
+        for (int i = 0; i < o->n_weight_types; i++)
+            if (o->weight_types[i] == t)
+                return bad("--weight-type: '%s' named twice", p);
+        o->weight_types[o->n_weight_types++] = t;
+    }
+    if (o->n_weight_types == 0)
+        return bad("--weight-type: empty list");
+    return 1;
+}
+
 int bench_parse_options(int argc, char **argv, bench_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -150,6 +171,10 @@ int bench_parse_options(int argc, char **argv, bench_options *o)
         } else if (strcmp(a, "--schedule") == 0) {
             NEED_VALUE();
             if (parse_schedules(v, o) < 0)
+                return -1;
+        } else if (strcmp(a, "--weight-type") == 0) {
+            NEED_VALUE();
+            if (parse_weight_types(v, o) < 0)
                 return -1;
         } else if (strcmp(a, "--runs") == 0) {
             NEED_VALUE();

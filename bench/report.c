@@ -156,7 +156,7 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
 {
     fprintf(f, "cell,T,B,X,H,layers,bidirectional,lengths,backend,schedule,status,median_ms,min_ms,"
                "max_ms,gflops,speedup,speedup_vs,max_abs_diff,build_ms,model_ms,runs,warmup,"
-               "active_steps,device,note,ran_schedule,first_ms\n");
+               "active_steps,device,note,ran_schedule,first_ms,weight_type\n");
     for (int i = 0; i < n; i++) {
         const bench_result *r = &res[i];
         const bench_case *c = &o->cases[r->case_index];
@@ -193,7 +193,7 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
         fprintf(f, ",%s,", ran_schedule(r));
         if (r->outcome == BENCH_RAN)
             fprintf(f, "%.3f", r->first_ms);
-        fputc('\n', f);
+        fprintf(f, ",%s\n", rnnscan_weight_type_name(c->weight_type));
     }
 }
 
@@ -251,9 +251,10 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
         const bench_result *r = &res[i];
         const bench_case *c = &o->cases[r->case_index];
         fprintf(f, "    {\"cell\": \"%s\", \"T\": %d, \"B\": %d, \"X\": %d, \"H\": %d, "
-                   "\"backend\": \"%s\", \"schedule\": \"%s\", \"ran_schedule\": \"%s\", "
-                   "\"status\": \"%s\", \"active_steps\": %.0f",
+                   "\"weight_type\": \"%s\", \"backend\": \"%s\", \"schedule\": \"%s\", "
+                   "\"ran_schedule\": \"%s\", \"status\": \"%s\", \"active_steps\": %.0f",
                 rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H,
+                rnnscan_weight_type_name(c->weight_type),
                 rnnscan_backend_name(be[r->backend_index].id),
                 row_schedule(&be[r->backend_index]), ran_schedule(r), outcome_name(r->outcome),
                 r->active_steps);

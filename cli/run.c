@@ -17,6 +17,7 @@
 
 typedef struct run_options {
     const char *cell, *weights, *input, *out, *h0, *c0, *lengths, *backend, *device, *schedule;
+    const char *weight_type;
     int layers, bidirectional, batch_first, verify;
 } run_options;
 
@@ -27,10 +28,13 @@ static void run_usage(FILE *f)
             "                   --out OUT.npz [--h0 H0.npy] [--c0 C0.npy] [--lengths LEN.npy]\n"
             "                   [--layers N] [--bidirectional] [--batch-first]\n"
             "                   [--backend reference|cpu|opencl] [--device SPEC]\n"
-            "                   [--schedule auto|host|persistent] [--verify]\n"
+            "                   [--schedule auto|host|persistent] [--weight-type f32|f16|bf16]\n"
+            "                   [--verify]\n"
             "W.npz: np.savez of a PyTorch state_dict (weight_ih_l0, weight_hh_l0, bias_*...);\n"
             "X.npy: (T, B, X), or (B, T, X) with --batch-first; H0/C0: (L*D, B, H) or (B, H);\n"
-            "LEN.npy: (B,) int32/int64.  OUT.npz: output (T, B, D*H), h_n and c_n (L*D, B, H).\n");
+            "LEN.npy: (B,) int32/int64.  OUT.npz: output (T, B, D*H), h_n and c_n (L*D, B, H).\n"
+            "--weight-type: weights and biases stored as f16 or bf16 (rounded once; --verify\n"
+            "compares against the reference on the same rounded weights).\n");
 }
 
 /* One clear line on stderr, and the exit status of a failure. */
@@ -95,6 +99,7 @@ static int parse(int argc, char **argv, run_options *o)
                 {"--backend", offsetof(run_options, backend)},
                 {"--device", offsetof(run_options, device)},
                 {"--schedule", offsetof(run_options, schedule)},
+                {"--weight-type", offsetof(run_options, weight_type)},
             };
             for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
                 if (!strcmp(a, flags[f].flag))
@@ -194,6 +199,8 @@ int cli_run(int argc, char **argv)
     desc.num_layers = o.layers;
     desc.bidirectional = o.bidirectional;
     desc.batch_first = o.batch_first;
+    if (o.weight_type && rnnscan_weight_type_parse(o.weight_type, &desc.weight_type) != RNNSCAN_OK)
+        return fail("--weight-type: %s", rnnscan_last_error());
     rnnscan_run run = {0};
     if (o.schedule) {
         static const char *const names[] = {"auto", "host", "persistent"};

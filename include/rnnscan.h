@@ -131,6 +131,21 @@ RNNSCAN_API const char *rnnscan_cell_name(rnnscan_cell cell);
  *  @return RNNSCAN_OK, or RNNSCAN_INVALID_ARGUMENT for an unknown name. */
 RNNSCAN_API rnnscan_status rnnscan_cell_parse(const char *name, rnnscan_cell *cell);
 
+/* How a model stores its weights and biases.  F16 and BF16 round every
+ * parameter once at model creation (to nearest, ties to even) and store it in
+ * 2 bytes; inputs, states, sums and outputs stay float32 on every backend,
+ * and the reference computes with the same rounded parameters. */
+typedef enum rnnscan_weight_type {
+    RNNSCAN_F32 = 0,  /* float32, as given (the default)                                */
+    RNNSCAN_F16 = 1,  /* IEEE binary16: 11 significant bits, |w| < 65520, else refused */
+    RNNSCAN_BF16 = 2  /* bfloat16: 8 significant bits, float32's range (|w| < 3.39e38)  */
+} rnnscan_weight_type;
+
+/*! rnnscan_weight_type_name() : "f32", "f16", "bf16", or NULL. */
+RNNSCAN_API const char *rnnscan_weight_type_name(rnnscan_weight_type type);
+/*! rnnscan_weight_type_parse() : the inverse of rnnscan_weight_type_name (case-insensitive). */
+RNNSCAN_API rnnscan_status rnnscan_weight_type_parse(const char *name, rnnscan_weight_type *type);
+
 typedef enum rnnscan_backend {
     RNNSCAN_BACKEND_REFERENCE = 0, /* plain C, double accumulation: the oracle          */
     RNNSCAN_BACKEND_CPU = 1,       /* optimised CPU backend (OpenBLAS + vector loops)  */
@@ -154,7 +169,7 @@ typedef enum rnnscan_schedule {
                                        CPU device), else RNNSCAN_NOT_SUPPORTED         */
 } rnnscan_schedule;
 /* AUTO on OpenCL predicts each schedule's time as a + b*T from costs measured
- * on the device for the model's shape (cell, L, D, X, H, the batch rounded up
+ * on the device for the model's shape (cell, weight type, L, D, X, H, the batch rounded up
  * to a power of 2) with its kernel shapes and driver: the first AUTO scan of
  * a shape runs a probe (both schedules on synthetic inputs of 4 and 32
  * steps; milliseconds for small models, about a second for the largest) and
@@ -258,6 +273,7 @@ typedef struct rnnscan_model_desc {
     int num_layers;    /* L: 0 or 1 = one layer; layer k > 0 reads layer k-1's output */
     int bidirectional; /* D = 2 when non-zero: a reverse direction per layer           */
     int batch_first;   /* x and y are [B][T][...] instead of [T][B][...]               */
+    rnnscan_weight_type weight_type; /* storage of weights and biases; 0 = F32        */
 } rnnscan_model_desc;
 
 /* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates,

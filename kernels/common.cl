@@ -7,8 +7,9 @@
  *   RNNSCAN_ENTRY       which entry point the program holds: 0 input_projection,
  *                       1 rnnscan_step (host-loop schedule), 2 rnnscan_persistent
  *   RNNSCAN_CELL        the cell, as enum rnnscan_cell in include/rnnscan.h (cell.cl)
- *   RNNSCAN_WEIGHT_TYPE storage type of the weights: 0 float (float accumulation
- *                       always; a half type adds a case to the loads below)
+ *   RNNSCAN_WEIGHT_TYPE storage type of the weights (enum rnnscan_weight_type):
+ *                       0 float, 1 f16 (half), 2 bf16; accumulation is float
+ *                       always, the loads below convert
  *   RNNSCAN_VEC_WIDTH   hidden units per work-item as one rnnscan_vec: 8 (step
  *                       kernel; persistent on CPU devices) or 1 (persistent on GPUs)
  *   RNNSCAN_TILE_ROWS   input projection: rows of x per work-item
@@ -142,17 +143,28 @@ typedef float rnnscan_vec;
 #define RNNSCAN_VSPLAT(x) ((rnnscan_vec)(x))
 
 /* Weights as stored (RNNSCAN_WEIGHT_TYPE), loaded into float vectors: every
- * weight read goes through these, so a storage type changes only here. */
+ * weight read goes through these, so a storage type changes only here.
+ * f16 uses vload_half, core OpenCL 1.2 (no cl_khr_fp16: half is only ever a
+ * pointer target); bf16 is float's top 16 bits, so a shift restores it. */
 #if RNNSCAN_WEIGHT_TYPE == 0
 typedef float rnnscan_weight;
 #define RNNSCAN_WLOAD8(p) vload8(0, (p))
-#if RNNSCAN_VEC_WIDTH == 8
-#define RNNSCAN_WLOAD(p) vload8(0, (p))
+#define RNNSCAN_WLOAD1(p) (*(p))
+#elif RNNSCAN_WEIGHT_TYPE == 1
+typedef half rnnscan_weight;
+#define RNNSCAN_WLOAD8(p) vload_half8(0, (p))
+#define RNNSCAN_WLOAD1(p) vload_half(0, (p))
+#elif RNNSCAN_WEIGHT_TYPE == 2
+typedef ushort rnnscan_weight;
+#define RNNSCAN_WLOAD8(p) as_float8(convert_uint8(vload8(0, (p))) << 16)
+#define RNNSCAN_WLOAD1(p) as_float((uint)(*(p)) << 16)
 #else
-#define RNNSCAN_WLOAD(p) (*(p))
+#error "RNNSCAN_WEIGHT_TYPE must be 0 (float), 1 (f16) or 2 (bf16)"
 #endif
+#if RNNSCAN_VEC_WIDTH == 8
+#define RNNSCAN_WLOAD(p) RNNSCAN_WLOAD8(p)
 #else
-#error "RNNSCAN_WEIGHT_TYPE must be 0 (float)"
+#define RNNSCAN_WLOAD(p) RNNSCAN_WLOAD1(p)
 #endif
 
 /* Activations for float and for float8 alike (the built-ins are overloaded). */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "half.h"
 #include "internal.h"
 
 #define FAIL_ARG(err, ...) rnnscan_fail(err, RNNSCAN_INVALID_ARGUMENT, __VA_ARGS__)
@@ -16,6 +17,9 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
         return FAIL_ARG(NULL, "model_create: input_size must be > 0, got %d", d->input_size);
     if (d->hidden_size <= 0)
         return FAIL_ARG(NULL, "model_create: hidden_size must be > 0, got %d", d->hidden_size);
+    if (!rnnscan_weight_type_name(d->weight_type))
+        return FAIL_ARG(NULL, "model_create: unknown weight_type %d (expected RNNSCAN_F32, "
+                        "RNNSCAN_F16 or RNNSCAN_BF16)", (int)d->weight_type);
     if (d->num_layers < 0)
         return FAIL_ARG(NULL, "model_create: num_layers must be >= 0, got %d", d->num_layers);
     /* L*D (layer-directions, an int count and index) and D*H (the output
@@ -81,6 +85,37 @@ static void release_layers(rnnscan_model *m)
     m->layers = NULL;
 }
 
+/* Rounds a layer's copies to the model's weight type: every backend, and the
+ * reference, then compute with the same values.  A finite value the type
+ * cannot hold (f16 above 65504, bf16 above 3.39e38: the tie with the next
+ * power of 2 and beyond would round to infinity) is refused. */
+static rnnscan_status round_layer(rnnscan_weight_type type, const rnnscan_weights *src,
+                                  rnnscan_layer *layer, int index, size_t n_ih, size_t n_hh,
+                                  size_t rows)
+{
+    const struct {
+        const char *name;
+        const float *given; /* the caller's, to name a refused value */
+        float *copy;
+        size_t n;
+    } arrays[] = {{"w_ih", src->w_ih, layer->w_ih, n_ih},
+                  {"w_hh", src->w_hh, layer->w_hh, n_hh},
+                  {"b_ih", src->b_ih, layer->b_ih, rows},
+                  {"b_hh", src->b_hh, layer->b_hh, rows}};
+    for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
+        const size_t bad = rnnscan_round_weights(type, arrays[a].copy, arrays[a].n);
+        if (bad < arrays[a].n) /* only a given array can hold a bad value */
+            return FAIL_ARG(NULL,
+                            "model_create: weights[%d].%s[%zu] = %g is outside the range of "
+                            "%s weights (|w| < %s); use %s",
+                            index, arrays[a].name, bad, (double)arrays[a].given[bad],
+                            rnnscan_weight_type_name(type),
+                            type == RNNSCAN_F16 ? "65520" : "3.3961e38",
+                            type == RNNSCAN_F16 ? "RNNSCAN_BF16 or RNNSCAN_F32" : "RNNSCAN_F32");
+    }
+    return RNNSCAN_OK;
+}
+
 /* Checks and copies weights[index] into m->layers[index]. */
 static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int index)
 {
@@ -101,7 +136,7 @@ static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int
         return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY,
                             "model_create: no host memory for weights[%d] (%zu + %zu floats)",
                             index, n_ih, n_hh);
-    return RNNSCAN_OK;
+    return round_layer(m->desc.weight_type, w, layer, index, n_ih, n_hh, d->rows);
 }
 
 rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,

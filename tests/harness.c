@@ -11,7 +11,8 @@ int problem_make(problem *p, const test_case *tc, uint64_t seed)
     p->tc = *tc;
     rng r = rng_seeded(seed);
     const int L = tc->layers > 1 ? tc->layers : 1, D = tc->bidir ? 2 : 1;
-    p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first};
+    p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first,
+                                   tc->weight_type};
     p->weights = calloc((size_t)(L * D), sizeof *p->weights);
     p->views = calloc((size_t)(L * D), sizeof *p->views);
     if (!p->weights || !p->views)
@@ -126,12 +127,13 @@ double worst_ratio(const float *got, const float *want, size_t n, double atol, d
 
 const char *case_name(const test_case *tc, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s%s", rnnscan_cell_name(tc->cell),
+    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s%s%s%s", rnnscan_cell_name(tc->cell),
              tc->T, tc->B, tc->X, tc->H, tc->bias ? " bias" : " nobias",
              tc->state ? " h0/c0" : "", tc->layers > 1 ? tc->layers : 1,
              tc->bidir ? " bidir" : "", tc->batch_first ? " batch_first" : "",
              tc->lengths ? " lengths" : "",
-             tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT ? " persistent" : "");
+             tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT ? " persistent" : "",
+             tc->weight_type ? " " : "", tc->weight_type ? rnnscan_weight_type_name(tc->weight_type) : "");
     return buf;
 }
 
@@ -144,7 +146,8 @@ size_t opencl_largest_weights(const test_case *tc)
     size_t In = (size_t)tc->X;
     if (tc->layers > 1 && D * H > In)
         In = D * H;
-    const size_t w_ih = In * Gd * 4, w_hh = (H * G * Hp + Hp) * 4, bias = D * Gd * 4;
+    const size_t elem = tc->weight_type == RNNSCAN_F32 ? 4 : 2; /* the bias stays float */
+    const size_t w_ih = In * Gd * elem, w_hh = (H * G * Hp + Hp) * elem, bias = D * Gd * 4;
     const size_t most = w_ih > w_hh ? w_ih : w_hh;
     return most > bias ? most : bias;
 }

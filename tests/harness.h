@@ -17,6 +17,7 @@ typedef struct test_case {
     int batch_first;
     int lengths; /* random per-sequence lengths in [1, T] */
     rnnscan_schedule schedule;
+    rnnscan_weight_type weight_type; /* 0 = F32 */
 } test_case;
 
 /* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's

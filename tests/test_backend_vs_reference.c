@@ -84,9 +84,13 @@ typedef struct span {
 #define BOTH {0, 1}
 #define ALL_CELLS {RNNSCAN_CELL_RNN_TANH, RNNSCAN_CELL_GRU}
 #define BOTH_SCHEDULES {RNNSCAN_SCHEDULE_HOST, RNNSCAN_SCHEDULE_PERSISTENT}
+#define HALF_TYPES {RNNSCAN_F16, RNNSCAN_BF16}
 
 /* The features, in the order a row expands them (the last varies fastest). */
-enum { F_CELL, F_LAYERS, F_BIDIR, F_LENGTHS, F_BATCH_FIRST, F_BIAS, F_STATE, F_SCHEDULE, FEATURES };
+enum {
+    F_CELL, F_LAYERS, F_BIDIR, F_LENGTHS, F_BATCH_FIRST, F_BIAS, F_STATE, F_SCHEDULE,
+    F_WEIGHT_TYPE, FEATURES
+};
 
 typedef enum shape_set {
     SWEEP_SHAPES,   /* sweep/all_cells, one test per shape */
@@ -107,15 +111,16 @@ typedef struct row {
     shape shape; /* for ROW_SHAPE */
     union {
         struct {
-            span cell, layers, bidir, lengths, batch_first, bias, state, schedule;
+            span cell, layers, bidir, lengths, batch_first, bias, state, schedule, weight_type;
         };
         span feature[FEATURES];
     };
     /* > 0: biases are not enumerated but absent in every n-th combination */
     int bias_off_every;
     /* Seed of a case: seed_of(row, case, index), or row.seed + index, where
-     * index counts the combinations in expansion order, the schedule and a
-     * derived bias not counted (the schedules run the same problem). */
+     * index counts the combinations in expansion order, the schedule, the
+     * weight type and a derived bias not counted (the schedules and weight
+     * types run the same problem). */
     uint64_t seed;
     uint64_t (*seed_of)(const struct row *r, const test_case *tc, unsigned index);
     tolerance tol;
@@ -160,6 +165,34 @@ static const row rows[] = {
      .schedule = BOTH_SCHEDULES,
      .bias_off_every = 3,
      .seed = 7000,
+     .tol = F32_VS_DOUBLE},
+    /* f16 and bf16 weights: the reference computes with the same rounded
+     * weights (src/model.c rounds them once for every backend), so the float32
+     * tolerance holds unchanged; every cell and shape, both schedules */
+    {.name = "weight types",
+     .how = SCAN,
+     .shapes = SWEEP_SHAPES,
+     .cell = ALL_CELLS,
+     .bias = ON,
+     .state = ON,
+     .schedule = BOTH_SCHEDULES,
+     .weight_type = HALF_TYPES,
+     .seed = 9000,
+     .tol = F32_VS_DOUBLE},
+    /* ... and with every sequence feature at once */
+    {.name = "weight types features",
+     .how = SCAN,
+     .shapes = FEATURE_SHAPES,
+     .cell = ALL_CELLS,
+     .layers = {2, 2},
+     .bidir = ON,
+     .lengths = ON,
+     .batch_first = ON,
+     .bias = ON,
+     .state = ON,
+     .schedule = BOTH_SCHEDULES,
+     .weight_type = HALF_TYPES,
+     .seed = 9100,
      .tol = F32_VS_DOUBLE},
     /* rnnscan_model_step in place, as the header allows, chained over steps */
     {.name = "step in place",
@@ -232,13 +265,14 @@ static void set_feature(test_case *tc, int f, int v)
     case F_BIAS: tc->bias = v; break;
     case F_STATE: tc->state = v; break;
     case F_SCHEDULE: tc->schedule = (rnnscan_schedule)v; break;
+    case F_WEIGHT_TYPE: tc->weight_type = (rnnscan_weight_type)v; break;
     }
 }
 
 /* Whether feature f counts in a row's combination index. */
 static int indexed(const row *r, int f)
 {
-    return f != F_SCHEDULE && !(f == F_BIAS && r->bias_off_every > 0);
+    return f != F_SCHEDULE && f != F_WEIGHT_TYPE && !(f == F_BIAS && r->bias_off_every > 0);
 }
 
 typedef void case_fn(const row *r, const test_case *tc, uint64_t seed, void *arg);

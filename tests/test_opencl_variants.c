@@ -105,7 +105,7 @@ Test(variants, keys_name_every_build_input)
             for (int s = 0; s < 2; s++)
                 for (int w = 0; w < 2; w++, n++) {
                     cl_variant v = {.entry = (cl_entry)entry, .cell = (rnnscan_cell)cell,
-                                    .weight_type = CL_WEIGHTS_F32, .tuning = shapes[s]};
+                                    .weight_type = RNNSCAN_F32, .tuning = shapes[s]};
                     v.tuning.w_panels = w;
                     cl_variant_render(&v, options[n], sizeof options[n], keys[n], sizeof keys[n]);
                     cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s", options[n]);

@@ -23,10 +23,12 @@
 #define CPU_PANEL 16 /* columns per packed weight panel of the small kernel */
 
 /* W^T of a [n][k] row-major W, for the small kernel: ceil(n / 16) panels of
- * [k][16] floats, columns past n zero. */
+ * [k][16] values, columns past n zero; floats, or for a bf16 model their
+ * bf16 patterns (half the bytes to stream). */
 typedef struct cpu_packed {
     int n, k;
-    float *data;
+    rnnscan_weight_type type;
+    void *data;
 } cpu_packed;
 
 /* ---- cell descriptors (cpu_cells.c) ----------------------------------------
@@ -119,13 +121,15 @@ void cpu_state_in(const cpu_order *o, const float *src, int H, float *dst);
 /* ranked state -> [B][H] caller state (h_n / c_n slice). */
 void cpu_state_out(const cpu_order *o, const float *src, int H, float *dst);
 
-/* Packing (cpu_gemm.c).  Returns 0 when out of memory. */
-int cpu_pack(const float *w, int n, int k, cpu_packed *out);
+/* Packing (cpu_gemm.c): w, already rounded to `type`, stored as `type`.
+ * Returns 0 when out of memory. */
+int cpu_pack(const float *w, int n, int k, rnnscan_weight_type type, cpu_packed *out);
 void cpu_packed_free(cpu_packed *p);
 
 /* C[m][0..N) (+)= A[m][0..K) . W[0..N)[0..K) for m < M, W in PyTorch's
  * layout and Wp its packed copy; accumulate = 0 overwrites C.  Picks
- * OpenBLAS sgemm / sgemv or the small kernel by shape. */
+ * OpenBLAS sgemm / sgemv or the small kernel by shape (bf16 weights: the
+ * small kernel on their 2-byte panels from 2 to 15 rows, sgemv for one). */
 void cpu_product(int M, int N, int K, const float *A, size_t lda, const float *W,
                  const cpu_packed *Wp, float *C, size_t ldc, int accumulate);
 /* The small kernel alone. */

@@ -122,4 +122,15 @@ CPU_INLINE v8f v_tanh(v8f x)
 
 CPU_INLINE v8f v_relu(v8f x) { return (v8f)((v8i)x & (x > 0.0f)); }
 
+/* 8 bf16 weights at p as floats: float32's top 16 bits, so a widening and
+ * a shift (plain vector code: every compiler and clone runs it). */
+typedef uint16_t v8u16 __attribute__((vector_size(16)));
+
+CPU_INLINE v8f v_load_bf16(const uint16_t *p)
+{
+    v8u16 u;
+    memcpy(&u, p, sizeof u);
+    return (v8f)(__builtin_convertvector(u, v8i) << 16);
+}
+
 #endif /* RNNSCAN_CPU_MATH_H */

@@ -53,9 +53,10 @@ static int prepare_layer(const rnnscan_model *m, const cpu_cell_desc *cell,
             b_apart += H;
         }
     }
-    if (!cpu_pack(src->w_hh, (int)rows, (int)H, &dst->hh))
+    const rnnscan_weight_type type = m->desc.weight_type;
+    if (!cpu_pack(src->w_hh, (int)rows, (int)H, type, &dst->hh))
         return 0;
-    return cpu_pack(src->w_ih, (int)rows, src->input, &dst->ih);
+    return cpu_pack(src->w_ih, (int)rows, src->input, type, &dst->ih);
 }
 
 static rnnscan_status cpu_model_init(rnnscan_model *m)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../half.h"
 #include "cl_scan.h"
 #include "cl_schedule.h"
 #include "cl_variant.h"
@@ -47,6 +48,20 @@ static size_t w_ih_index(int panels, size_t k, size_t col, size_t In, size_t Gd)
     return panels ? (col / 16 * In + k) * 16 + col % 16 : k * Gd + col;
 }
 
+/* Uploads n packed floats as the model's weight type: float32 as they are,
+ * F16 / BF16 as their 16 bits (exact: the core rounded every value). */
+static rnnscan_status upload_weights(rnnscan_model *m, cl_mem *dst, const char *what,
+                                     float *packed, size_t n)
+{
+    const rnnscan_weight_type type = m->desc.weight_type;
+    if (type == RNNSCAN_F32)
+        return cl_create_buffer(m, dst, what, n * sizeof(float), packed);
+    uint16_t *half = (uint16_t *)packed; /* in place: element i goes to bytes 2i, 2i+1 */
+    for (size_t i = 0; i < n; i++)
+        half[i] = rnnscan_to_half(type, packed[i]);
+    return cl_create_buffer(m, dst, what, n * sizeof(uint16_t), half);
+}
+
 /* Packs direction d of layer l into the kernels' layouts (w_ih, w_hh with
  * b_hn after it) and its part of the layer's bias, and uploads the weights. */
 static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bias)
@@ -61,9 +76,9 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
     snprintf(what_hh, sizeof what_hh, "weights w_hh of layer %d direction %d", l, d);
     /* refuse before staging: the packed copies are as large as the buffers */
     snprintf(why, sizeof why, "%s (packed; the weights of one layer-direction must fit one "
-             "allocation, scans of any size are chunked)", n_ih * sizeof(float) > n_rec *
-             sizeof(float) ? what_ih : what_hh);
-    RNNSCAN_TRY(cl_check_alloc(m, why, (n_ih > n_rec ? n_ih : n_rec) * sizeof(float)));
+             "allocation, scans of any size are chunked)", n_ih > n_rec ? what_ih : what_hh);
+    const size_t elem = m->desc.weight_type == RNNSCAN_F32 ? sizeof(float) : sizeof(uint16_t);
+    RNNSCAN_TRY(cl_check_alloc(m, why, (n_ih > n_rec ? n_ih : n_rec) * elem));
     float *w_ih = calloc(n_ih, sizeof *w_ih), *w_hh = calloc(n_rec, sizeof *w_hh);
     rnnscan_status st = RNNSCAN_OK;
     if (!w_ih || !w_hh) {
@@ -87,8 +102,8 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
                 b_hn[j] = src->b_hh[row];
         }
     cl_layer *dst = &cm->layers[l];
-    if ((st = cl_create_buffer(m, &dst->w_ih[d], what_ih, n_ih * sizeof(float), w_ih)) ||
-        (st = cl_create_buffer(m, &dst->w_hh[d], what_hh, n_rec * sizeof(float), w_hh)))
+    if ((st = upload_weights(m, &dst->w_ih[d], what_ih, w_ih, n_ih)) ||
+        (st = upload_weights(m, &dst->w_hh[d], what_hh, w_hh, n_rec)))
         goto done;
 done:
     free(w_ih);
@@ -123,7 +138,7 @@ static rnnscan_status get_programs(rnnscan_model *m)
     const cl_entry entries[3] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT};
     for (int i = 0; i < 3; i++) {
         const cl_variant v = {.entry = entries[i], .cell = m->desc.cell,
-                              .weight_type = CL_WEIGHTS_F32, .tuning = cl->tuning};
+                              .weight_type = m->desc.weight_type, .tuning = cl->tuning};
         RNNSCAN_TRY(rnnscan_cl_program_get(cl, &m->err, &v, slots[i], &m->build_ms));
     }
     return RNNSCAN_OK;

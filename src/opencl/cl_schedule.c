@@ -19,13 +19,14 @@
 /* The probe: lengths PROBE_T1 and PROBE_T2, each timed several times (the
  * fastest kept) after one untimed scan: PROBE_REPS_SMALL times when a scan
  * of PROBE_T2 steps is under PROBE_SMALL_FLOP (launch jitter is then as
- * long as the scan), else PROBE_REPS.  The count depends on the shape only,
+ * long as the scan), else PROBE_REPS (3 let one slow spell of this shared
+ * 2-core machine invert a 25% difference between the schedules).  The count depends on the shape only,
  * so a probe makes the same OpenCL calls every time (tests/fault counts
  * them).  At most PROBE_BYTES of synthetic input and output per scan (fewer
  * sequences when wider). */
 #define PROBE_T1 4
 #define PROBE_T2 32
-#define PROBE_REPS 3
+#define PROBE_REPS 5
 #define PROBE_REPS_SMALL 9
 #define PROBE_SMALL_FLOP 1e8
 #define PROBE_BYTES ((size_t)16 << 20)
@@ -79,10 +80,11 @@ static int pow2_at_least(int n)
 static void make_key(const rnnscan_model *m, int B, char *key, size_t size)
 {
     const cl_backend *cl = m->context->impl;
-    snprintf(key, size, "%s | %s | tiles %d %d %d %d | %s L=%d D=%d X=%d H=%d B<=%d",
+    snprintf(key, size, "%s | %s | tiles %d %d %d %d | %s %s L=%d D=%d X=%d H=%d B<=%d",
              m->context->device_name, cl->driver_version, cl->tuning.tile_rows,
              cl->tuning.step_rows, cl->tuning.scan_units, cl->tuning.w_panels,
-             rnnscan_cell_name(m->desc.cell), m->dims.layers, m->dims.directions, m->dims.input,
+             rnnscan_cell_name(m->desc.cell), rnnscan_weight_type_name(m->desc.weight_type),
+             m->dims.layers, m->dims.directions, m->dims.input,
              m->dims.hidden, pow2_at_least(B));
     for (char *p = key; *p; p++)
         if (*p == '\t' || *p == '\n' || *p == '\r')
@@ -113,32 +115,36 @@ static rnnscan_status time_scan(const probe *pr, rnnscan_schedule s, int T, doub
     return RNNSCAN_OK;
 }
 
-/* The fastest of `reps` scans of T steps. */
-static rnnscan_status fastest(const probe *pr, rnnscan_schedule s, int T, int reps, double *best)
+/* a and b of time(T) = a + b*T, from the fastest scans of T1 and T2 steps
+ * (both >= 0: a noisy pair must not predict negative times). */
+static void fit(const double t1, const double t2, double *a, double *b)
 {
-    *best = INFINITY;
-    for (int r = 0; r < reps; r++) {
-        double ms;
-        RNNSCAN_TRY(time_scan(pr, s, T, &ms));
-        *best = fmin(*best, ms);
-    }
-    return RNNSCAN_OK;
+    *b = fmax(0.0, (t2 - t1) / (PROBE_T2 - PROBE_T1));
+    *a = fmax(0.0, t1 - *b * PROBE_T1);
 }
 
-/* a and b of time(T) = a + b*T for schedule s, from T1 and T2 (both >= 0:
- * a noisy pair must not predict negative times). */
-static rnnscan_status fit(const probe *pr, rnnscan_schedule s, double *a, double *b)
+/* Both schedules at T1 and T2, each timed `reps` times, the four kinds of
+ * scan taking turns: a busy spell of a shared machine then slows both
+ * schedules alike instead of deciding between them. */
+static rnnscan_status measure(const probe *pr, cl_schedule_cost *cost)
 {
     const rnnscan_dims *dm = &pr->m->dims;
     const double flop = 2.0 * PROBE_T2 * pr->B * dm->layers * dm->directions * (double)dm->rows *
                         (dm->input + dm->hidden); /* layers above the first: about as much */
     const int reps = flop < PROBE_SMALL_FLOP ? PROBE_REPS_SMALL : PROBE_REPS;
-    double warm, t1, t2;
-    RNNSCAN_TRY(time_scan(pr, s, PROBE_T2, &warm)); /* first-use costs stay out */
-    RNNSCAN_TRY(fastest(pr, s, PROBE_T1, reps, &t1));
-    RNNSCAN_TRY(fastest(pr, s, PROBE_T2, reps, &t2));
-    *b = fmax(0.0, (t2 - t1) / (PROBE_T2 - PROBE_T1));
-    *a = fmax(0.0, t1 - *b * PROBE_T1);
+    const rnnscan_schedule schedules[2] = {RNNSCAN_SCHEDULE_HOST, RNNSCAN_SCHEDULE_PERSISTENT};
+    const int lengths[2] = {PROBE_T1, PROBE_T2};
+    double best[2][2] = {{INFINITY, INFINITY}, {INFINITY, INFINITY}}, ms;
+    for (int s = 0; s < 2; s++) /* first-use costs stay out */
+        RNNSCAN_TRY(time_scan(pr, schedules[s], PROBE_T2, &ms));
+    for (int r = 0; r < reps; r++)
+        for (int s = 0; s < 2; s++)
+            for (int t = 0; t < 2; t++) {
+                RNNSCAN_TRY(time_scan(pr, schedules[s], lengths[t], &ms));
+                best[s][t] = fmin(best[s][t], ms);
+            }
+    fit(best[0][0], best[0][1], &cost->host_a, &cost->host_b);
+    fit(best[1][0], best[1][1], &cost->persistent_a, &cost->persistent_b);
     return RNNSCAN_OK;
 }
 
@@ -156,8 +162,8 @@ static rnnscan_status run_probe(rnnscan_model *m, int B, cl_schedule_cost *cost)
     rnnscan_status st = RNNSCAN_OUT_OF_MEMORY;
     if (!pr.x || !pr.y)
         rnnscan_fail(&m->err, st, "opencl: choosing the schedule: no memory for the probe");
-    else if ((st = fit(&pr, RNNSCAN_SCHEDULE_HOST, &cost->host_a, &cost->host_b)) == RNNSCAN_OK)
-        st = fit(&pr, RNNSCAN_SCHEDULE_PERSISTENT, &cost->persistent_a, &cost->persistent_b);
+    else
+        st = measure(&pr, cost);
     free(pr.x);
     free(pr.y);
     return st;

@@ -17,6 +17,12 @@ static const cl_tuning tuning_table[2] = {
 
 static const char *const entry_names[] = {"projection", "step", "persistent"};
 
+static const char *weight_name(rnnscan_weight_type t)
+{
+    const char *name = rnnscan_weight_type_name(t);
+    return name ? name : "?";
+}
+
 void cl_variant_render(const cl_variant *v, char *options, size_t options_size, char *key,
                        size_t key_size)
 {
@@ -28,8 +34,8 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
                  "-DRNNSCAN_ENTRY=0 -DRNNSCAN_WEIGHT_TYPE=%d -DRNNSCAN_TILE_ROWS=%d "
                  "-DRNNSCAN_W_PANELS=%d",
                  (int)v->weight_type, t->tile_rows, t->w_panels);
-        snprintf(key, key_size, "%s w=f32 tile_rows=%d panels=%d", entry_names[v->entry],
-                 t->tile_rows, t->w_panels);
+        snprintf(key, key_size, "%s w=%s tile_rows=%d panels=%d", entry_names[v->entry],
+                 weight_name(v->weight_type), t->tile_rows, t->w_panels);
         break;
     case CL_ENTRY_STEP:
     case CL_ENTRY_PERSISTENT: {
@@ -41,9 +47,9 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
                  "-DRNNSCAN_ENTRY=%d -DRNNSCAN_CELL=%d -DRNNSCAN_WEIGHT_TYPE=%d "
                  "-DRNNSCAN_VEC_WIDTH=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_W_PANELS=%d",
                  (int)v->entry, (int)v->cell, (int)v->weight_type, width, rows, t->w_panels);
-        snprintf(key, key_size, "%s cell=%s gates=%d w=f32 units=%d rows=%d panels=%d",
-                 entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell), width,
-                 rows, t->w_panels);
+        snprintf(key, key_size, "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d",
+                 entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell),
+                 weight_name(v->weight_type), width, rows, t->w_panels);
         break;
     }
     }

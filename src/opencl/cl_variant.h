@@ -12,16 +12,13 @@ typedef enum cl_entry {
     CL_ENTRY_PERSISTENT = 2  /* rnnscan_persistent: the persistent schedule */
 } cl_entry;
 
-/* Storage type of the packed weights (kernels/common.cl RNNSCAN_WEIGHT_TYPE). */
-typedef enum cl_weight_type { CL_WEIGHTS_F32 = 0 } cl_weight_type;
-
 /* Everything a build depends on.  A new option (peepholes, projection,
  * linear_before_reset, activations, clip) is a field here, a term in
  * cl_variant_render, and its #if in kernels/cell.cl. */
 typedef struct cl_variant {
     cl_entry entry;
     rnnscan_cell cell;          /* step and persistent; ignored by the projection */
-    cl_weight_type weight_type;
+    rnnscan_weight_type weight_type; /* of the packed weights: RNNSCAN_WEIGHT_TYPE */
     cl_tuning tuning;           /* the fields the entry uses */
 } cl_variant;
 

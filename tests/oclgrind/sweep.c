@@ -4,7 +4,9 @@
  * uninitialised values that PoCL hides.
  *
  * Every cell x layers (1, 2) x bidirectional x per-sequence lengths x
- * batch-first x h0/c0 given x schedule (host loop, persistent): 256 runs on
+ * batch-first x h0/c0 given x schedule (host loop, persistent), with the
+ * weight types (f32, f16, bf16) rotating over the model shapes so every
+ * cell runs each of them on both schedules: 256 runs on
  * tiny shapes (Oclgrind simulates every work-item), each against the
  * reference backend with NaN-poisoned outputs, tolerance
  * |d| <= 2e-5 + 2e-5 |ref| as in test_backend_vs_reference.c.  The shapes
@@ -88,6 +90,8 @@ int main(int argc, char **argv)
                 .state = combo & 1,
                 .schedule = (combo >> 1) & 1 ? RNNSCAN_SCHEDULE_PERSISTENT
                                              : RNNSCAN_SCHEDULE_HOST,
+                /* per block of 16 runs (one model shape, so one capped context) */
+                .weight_type = (rnnscan_weight_type)(((k >> 4) + ci) % 3),
             };
             char name[160];
             case_name(&tc, name, sizeof name);
