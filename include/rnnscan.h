@@ -213,6 +213,8 @@ typedef struct rnnscan_opencl_tuning {
     int scan_units; /* persistent kernel: hidden units per work-item: 1 or 8 */
     int w_layout;   /* packed weights: 1 rows (coalescing, GPUs), 2 panels (one
                        contiguous stream per work-item, CPU devices) */
+    int proj_layout; /* input projection: 1 register tiles (CPU devices), 2 a
+                        local-memory tiled GEMM, 16 x 16 work-groups (GPUs) */
 } rnnscan_opencl_tuning;
 
 typedef struct rnnscan_context_options {

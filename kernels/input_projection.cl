@@ -22,9 +22,97 @@
  * zero); rows past the end are computed from the last row and not stored.
  * The host may split dimension 1 over launches with a global offset.
  *
+ * RNNSCAN_PROJ_LOCAL 1 (the GPU tuning) splits the work as GPU GEMMs do
+ * (CLBlast's xgemm, cuBLAS): a work-group of 16 x 16 work-items computes a
+ * tile of 64 rows x 64 columns; for each slice of 16 k it stages the slice
+ * of x [64][16] and of w [16][64] in local memory, every work-item loading
+ * 4 + 4 values (neighbouring work-items neighbouring addresses), then each
+ * work-item accumulates a 4 x 4 register block from local memory: every
+ * x and w value read from global memory once per tile instead of once per
+ * work-item.  Work-item (lx, ly) owns rows ly + 16 i and columns lx + 16 j
+ * (i, j < 4), so a warp's local reads fall in different banks.  Values past
+ * rows, ncols or K are staged as 0 and nothing past rows or ncols is stored.
+ *
  * CPU reference: the W_ih x_t + b_ih term of cell_step() in
  * src/reference/reference.c. */
-#if RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION
+#ifndef RNNSCAN_PROJ_LOCAL
+#define RNNSCAN_PROJ_LOCAL 0
+#endif
+
+/* Row r's element k of x and w's element (k, n) in either layout. */
+#define PROJ_X(r, k) x[x_off + (size_t)(r) * x_ld + (k)]
+#if RNNSCAN_W_PANELS
+#define PROJ_W(k, n) (w + ((size_t)((n) / 16) * K + (k)) * 16 + (n) % 16)
+#else
+#define PROJ_W(k, n) (w + (size_t)(k) * ncols + (n))
+#endif
+
+/* Where result row src (x's order) goes: time-major t*B + b.  src - q * T,
+ * not src % T: clang turns a / and % pair into a `freeze`, which Oclgrind's
+ * --uninitialized cannot run (tests/oclgrind). */
+inline int rnnscan_proj_dst(int src, int batch_first, int T, int B)
+{
+    const int q = src / T;
+    return batch_first ? (src - q * T) * B + q : src;
+}
+
+#if RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION && RNNSCAN_PROJ_LOCAL
+#define PROJ_TILE 64 /* rows and columns of a work-group's tile */
+#define PROJ_SIDE 16 /* work-items per dimension of a work-group, and k per slice */
+#define PROJ_EACH 4  /* PROJ_TILE / PROJ_SIDE: rows (columns) per work-item */
+__kernel __attribute__((reqd_work_group_size(PROJ_SIDE, PROJ_SIDE, 1)))
+void input_projection(__global const float *x, ulong x_off, int x_ld, int batch_first, int T,
+                      int B, __global const rnnscan_weight *w, __global const float *bias,
+                      __global float *gx, int gx_ld, int col0, int rows, int ncols, int K)
+{
+    /* [k][row] and [k][column]: a work-item's 4 rows (columns) 16 apart */
+    __local float xs[PROJ_SIDE][PROJ_TILE], ws[PROJ_SIDE][PROJ_TILE];
+    const int lx = get_local_id(0), ly = get_local_id(1);
+    /* tile corners from global ids, which carry the host's launch offsets */
+    const int n_tile = (int)(get_global_id(0) - lx) / PROJ_SIDE * PROJ_TILE;
+    const int r_tile = (int)(get_global_id(1) - ly) / PROJ_SIDE * PROJ_TILE;
+    float acc[PROJ_EACH][PROJ_EACH];
+    for (int i = 0; i < PROJ_EACH; i++)
+        for (int j = 0; j < PROJ_EACH; j++)
+            acc[i][j] = 0.0f;
+    for (int k0 = 0; k0 < K; k0 += PROJ_SIDE) {
+        /* x slice: row r_tile + ly + 16 i, k0 + lx; w slice: k0 + ly, column
+         * n_tile + lx + 16 j (consecutive lx: consecutive addresses) */
+        for (int i = 0; i < PROJ_EACH; i++) {
+            const int r = r_tile + ly + PROJ_SIDE * i, k = k0 + lx;
+            xs[lx][ly + PROJ_SIDE * i] = r < rows && k < K ? PROJ_X(r, k) : 0.0f;
+            const int n = n_tile + lx + PROJ_SIDE * i, kw = k0 + ly;
+            ws[ly][lx + PROJ_SIDE * i] = n < ncols && kw < K ? RNNSCAN_WLOAD1(PROJ_W(kw, n)) : 0.0f;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = 0; k < PROJ_SIDE; k++) {
+            float a[PROJ_EACH], b[PROJ_EACH];
+            for (int i = 0; i < PROJ_EACH; i++) {
+                a[i] = xs[k][ly + PROJ_SIDE * i];
+                b[i] = ws[k][lx + PROJ_SIDE * i];
+            }
+            for (int i = 0; i < PROJ_EACH; i++)
+                for (int j = 0; j < PROJ_EACH; j++)
+                    acc[i][j] = fma(a[i], b[j], acc[i][j]);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int i = 0; i < PROJ_EACH; i++) {
+        const int r = r_tile + ly + PROJ_SIDE * i;
+        if (r >= rows)
+            continue;
+        __global float *out = gx + (size_t)rnnscan_proj_dst(r, batch_first, T, B) * gx_ld + col0;
+        for (int j = 0; j < PROJ_EACH; j++) {
+            const int n = n_tile + lx + PROJ_SIDE * j;
+            if (n < ncols)
+                out[n] = acc[i][j] + bias[col0 + n];
+        }
+    }
+}
+#undef PROJ_TILE
+#undef PROJ_SIDE
+#undef PROJ_EACH
+#elif RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION
 __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
                                int batch_first, int T, int B,
                                __global const rnnscan_weight *w, /* [K][ncols] or [ncols/16][K][16] */
@@ -60,9 +148,7 @@ __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
     }
 #define PROJ_STORE(i)                                                                         \
     if (r0 + i < rows) {                                                                 \
-        /* src - q * T, not src % T: clang turns a / and % pair into a `freeze`,         \
-         * which Oclgrind's --uninitialized cannot run (tests/oclgrind) */               \
-        const int src = r0 + i, q = src / T, dst = batch_first ? (src - q * T) * B + q : src; \
+        const int dst = rnnscan_proj_dst(r0 + i, batch_first, T, B);                     \
         __global float *out = gx + (size_t)dst * gx_ld + col0 + n0;                      \
         vstore8(lo##i, 0, out);                                                          \
         vstore8(hi##i, 0, out + 8);                                                      \
@@ -73,3 +159,5 @@ __kernel void input_projection(__global const float *x, ulong x_off, int x_ld,
 #undef PROJ_ACCUMULATE
 #undef PROJ_STORE
 #endif /* RNNSCAN_ENTRY == RNNSCAN_ENTRY_PROJECTION */
+#undef PROJ_X
+#undef PROJ_W

@@ -96,20 +96,27 @@ Test(variants, bad_tuning_is_refused)
  * the build depends on, and the projection does not depend on the cell. */
 Test(variants, keys_name_every_build_input)
 {
-    enum { N = 3 * 4 * 2 * 2 };
-    char keys[N][256], options[N][256];
+    enum { PER_CELL = 2 * 2 * 2 * 3, N = 3 * 4 * PER_CELL };
+    static char keys[N][256], options[N][256];
     int n = 0;
-    const cl_tuning shapes[2] = {{6, 3, 8, 1}, {4, 1, 1, 0}};
+    const cl_tuning shapes[2] = {{6, 3, 8, 1, 0}, {4, 1, 1, 0, 1}};
     for (int entry = 0; entry < 3; entry++)
         for (int cell = 0; cell < 4; cell++)
             for (int s = 0; s < 2; s++)
-                for (int w = 0; w < 2; w++, n++) {
-                    cl_variant v = {.entry = (cl_entry)entry, .cell = (rnnscan_cell)cell,
-                                    .weight_type = RNNSCAN_F32, .tuning = shapes[s]};
-                    v.tuning.w_panels = w;
-                    cl_variant_render(&v, options[n], sizeof options[n], keys[n], sizeof keys[n]);
-                    cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s", options[n]);
-                }
+                for (int w = 0; w < 2; w++)
+                    for (int local = 0; local < 2; local++)
+                        for (int type = 0; type < 3; type++, n++) {
+                            cl_variant v = {.entry = (cl_entry)entry,
+                                            .cell = (rnnscan_cell)cell,
+                                            .weight_type = (rnnscan_weight_type)type,
+                                            .tuning = shapes[s]};
+                            v.tuning.w_panels = w;
+                            v.tuning.proj_local = local;
+                            cl_variant_render(&v, options[n], sizeof options[n], keys[n],
+                                              sizeof keys[n]);
+                            cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s",
+                                      options[n]);
+                        }
     for (int i = 0; i < N; i++)
         for (int j = i + 1; j < N; j++) {
             const int same_key = strcmp(keys[i], keys[j]) == 0;
@@ -118,5 +125,5 @@ Test(variants, keys_name_every_build_input)
                          options[i], keys[j], options[j]);
         }
     /* the projection: one key for every cell */
-    cr_expect_str_eq(keys[0], keys[2 * 2]);
+    cr_expect_str_eq(keys[0], keys[PER_CELL]);
 }

@@ -4,7 +4,9 @@
  * cpu_order.c   per-call sequence order (sorted by length) and packed layout
  * cpu_gemm.c    the products: OpenBLAS sgemm / sgemv, or a small kernel on
  *               weights packed once (the packed copies cost as much memory as
- *               the weights themselves)
+ *               the weights themselves, half for 16-bit weights)
+ * cpu_tile.h    the small kernel's body, also compiled by
+ * cpu_gemm_f16c.c  for f16 panels with F16C instructions
  * cpu_cells.c   the cell descriptors (one const row per cell variant) and
  *               their fused activations + state updates (cpu_math.h: exp, tanh)
  * cpu_scan.c    the layer / direction / time loops
@@ -23,8 +25,9 @@
 #define CPU_PANEL 16 /* columns per packed weight panel of the small kernel */
 
 /* W^T of a [n][k] row-major W, for the small kernel: ceil(n / 16) panels of
- * [k][16] values, columns past n zero; floats, or for a bf16 model their
- * bf16 patterns (half the bytes to stream). */
+ * [k][16] values, columns past n zero; floats, or for a bf16 model (and an
+ * f16 one where cpu_has_f16c) their 16-bit patterns (half the bytes to
+ * stream). */
 typedef struct cpu_packed {
     int n, k;
     rnnscan_weight_type type;
@@ -128,10 +131,16 @@ void cpu_packed_free(cpu_packed *p);
 
 /* C[m][0..N) (+)= A[m][0..K) . W[0..N)[0..K) for m < M, W in PyTorch's
  * layout and Wp its packed copy; accumulate = 0 overwrites C.  Picks
- * OpenBLAS sgemm / sgemv or the small kernel by shape (bf16 weights: the
- * small kernel on their 2-byte panels from 2 to 15 rows, sgemv for one). */
+ * OpenBLAS sgemm / sgemv or the small kernel by shape (16-bit panels: the
+ * small kernel on them from 2 to 15 rows, sgemv for one). */
 void cpu_product(int M, int N, int K, const float *A, size_t lda, const float *W,
                  const cpu_packed *Wp, float *C, size_t ldc, int accumulate);
+/* f16 panels with F16C (cpu_gemm_f16c.c), where cpu_has_f16c(). */
+void cpu_gemm_small_f16c(int M, const float *A, size_t lda, const cpu_packed *w, float *C,
+                         size_t ldc, int accumulate);
+/* Whether this build and CPU can decode f16 with F16C (AVX2 + FMA + F16C). */
+int cpu_has_f16c(void);
+
 /* The small kernel alone. */
 void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
                     int accumulate);

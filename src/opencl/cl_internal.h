@@ -24,7 +24,13 @@ typedef struct cl_tuning {
     int step_rows;  /* RNNSCAN_STEP_ROWS: sequences per step work-item */
     int scan_units; /* RNNSCAN_VEC_WIDTH of the persistent kernel: units per work-item */
     int w_panels;   /* RNNSCAN_W_PANELS: weights packed in panels (CPU devices) or rows */
+    int proj_local; /* RNNSCAN_PROJ_LOCAL: the projection as a local-memory tiled GEMM
+                       (GPUs), 64 x 64 per 16 x 16 work-group; else register tiles */
 } cl_tuning;
+
+/* The local-memory projection's work-group side and tile (kernels/input_projection.cl). */
+#define CL_PROJ_SIDE 16
+#define CL_PROJ_TILE 64
 
 /* One built variant (cl_program.c): a program with its one kernel. */
 typedef struct cl_program_entry {

@@ -144,6 +144,30 @@ static rnnscan_status get_programs(rnnscan_model *m)
     return RNNSCAN_OK;
 }
 
+/* The local-memory projection runs 16 x 16 work-groups with its tiles in
+ * local memory: refused at creation where the device or the built kernel
+ * cannot (every OpenCL 1.2 GPU can: 256 work-items and 32 KiB are the
+ * spec's minimum for CL_DEVICE_TYPE_GPU's full profile). */
+static rnnscan_status check_projection(rnnscan_model *m)
+{
+    const cl_backend *cl = cl_backend_of(m);
+    const cl_program_entry *p = ((cl_model *)m->impl)->projection;
+    const size_t group = (size_t)CL_PROJ_SIDE * CL_PROJ_SIDE;
+    if (!cl->tuning.proj_local ||
+        (group <= cl->max_work_group && group <= p->max_group &&
+         CL_PROJ_SIDE <= cl->max_item_sizes[0] && CL_PROJ_SIDE <= cl->max_item_sizes[1] &&
+         p->local_bytes <= cl->local_mem_bytes))
+        return RNNSCAN_OK;
+    return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED,
+                        "opencl: the GPU tuning's input projection needs work-groups of %d x %d "
+                        "work-items and %zu bytes of local memory; %s allows %zu work-items (%zu "
+                        "for this kernel), %zu x %zu per dimension and %zu bytes: use "
+                        "RNNSCAN_TUNING=cpu",
+                        CL_PROJ_SIDE, CL_PROJ_SIDE, p->local_bytes, m->context->device_name,
+                        cl->max_work_group, p->max_group, cl->max_item_sizes[0],
+                        cl->max_item_sizes[1], cl->local_mem_bytes);
+}
+
 static rnnscan_status opencl_model_init(rnnscan_model *m)
 {
     cl_model *cm = calloc(1, sizeof *cm);
@@ -164,6 +188,8 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     rnnscan_status st = cm->layers ? get_programs(m)
                                    : rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                                                   "opencl: calloc failed");
+    if (st == RNNSCAN_OK)
+        st = check_projection(m);
     for (int l = 0; st == RNNSCAN_OK && l < m->dims.layers; l++)
         st = upload_layer(m, l);
     if (st != RNNSCAN_OK) {

@@ -87,6 +87,13 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
                                     CL_ARG(cm->layers[l].bias), CL_ARG(cm->gx.mem),
                                     CL_ARG(cm->N), CL_ARG(col0), CL_ARG(io->rows),
                                     CL_ARG(cm->Gd), CL_ARG(K), CL_ARGS_END));
+    if (cl->tuning.proj_local) { /* a 16 x 16 work-group per 64 x 64 tile */
+        const size_t global[2] = {
+            cl_round_up((size_t)cm->Gd, CL_PROJ_TILE) / CL_PROJ_TILE * CL_PROJ_SIDE,
+            cl_round_up((size_t)io->rows, CL_PROJ_TILE) / CL_PROJ_TILE * CL_PROJ_SIDE};
+        const size_t local[2] = {CL_PROJ_SIDE, CL_PROJ_SIDE};
+        return cl_launch(m, k, 2, global, local);
+    }
     const size_t global[2] = {(size_t)cm->Gd / 16,
                               cl_round_up((size_t)io->rows, cl->tuning.tile_rows) /
                                   cl->tuning.tile_rows};

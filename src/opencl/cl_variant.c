@@ -10,9 +10,10 @@
 static const cl_tuning tuning_table[2] = {
     /* CPU devices: step_rows 3 measured 30% faster than 2 or 4 on PoCL
      * (LSTM, B = 64, H = 256); panels let each work-item stream its weights */
-    {.tile_rows = 6, .step_rows = 3, .scan_units = 8, .w_panels = 1},
-    /* GPUs: one unit per persistent work-item, rows so loads coalesce */
-    {.tile_rows = 4, .step_rows = 1, .scan_units = 1, .w_panels = 0},
+    {.tile_rows = 6, .step_rows = 3, .scan_units = 8, .w_panels = 1, .proj_local = 0},
+    /* GPUs: one unit per persistent work-item, rows so loads coalesce, the
+     * projection tiled through local memory */
+    {.tile_rows = 4, .step_rows = 1, .scan_units = 1, .w_panels = 0, .proj_local = 1},
 };
 
 static const char *const entry_names[] = {"projection", "step", "persistent"};
@@ -32,10 +33,10 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
     case CL_ENTRY_PROJECTION:
         snprintf(options, options_size,
                  "-DRNNSCAN_ENTRY=0 -DRNNSCAN_WEIGHT_TYPE=%d -DRNNSCAN_TILE_ROWS=%d "
-                 "-DRNNSCAN_W_PANELS=%d",
-                 (int)v->weight_type, t->tile_rows, t->w_panels);
-        snprintf(key, key_size, "%s w=%s tile_rows=%d panels=%d", entry_names[v->entry],
-                 weight_name(v->weight_type), t->tile_rows, t->w_panels);
+                 "-DRNNSCAN_W_PANELS=%d -DRNNSCAN_PROJ_LOCAL=%d",
+                 (int)v->weight_type, t->tile_rows, t->w_panels, t->proj_local);
+        snprintf(key, key_size, "%s w=%s tile_rows=%d panels=%d local=%d", entry_names[v->entry],
+                 weight_name(v->weight_type), t->tile_rows, t->w_panels, t->proj_local);
         break;
     case CL_ENTRY_STEP:
     case CL_ENTRY_PERSISTENT: {
@@ -83,11 +84,13 @@ rnnscan_status cl_tuning_resolve(int is_gpu, const rnnscan_opencl_tuning *overri
     if ((o->tile_rows && !one_of(o->tile_rows, tiles, 5)) ||
         (o->step_rows && !one_of(o->step_rows, rows, 4)) ||
         (o->scan_units && !one_of(o->scan_units, units, 2)) || o->w_layout < 0 ||
-        o->w_layout > 2)
+        o->w_layout > 2 || o->proj_layout < 0 || o->proj_layout > 2)
         return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
                             "opencl tuning: tile_rows %d (0, 1, 2, 4, 6 or 8), step_rows %d (0..4), "
-                            "scan_units %d (0, 1 or 8), w_layout %d (0 default, 1 rows, 2 panels)",
-                            o->tile_rows, o->step_rows, o->scan_units, o->w_layout);
+                            "scan_units %d (0, 1 or 8), w_layout %d (0 default, 1 rows, 2 panels), "
+                            "proj_layout %d (0 default, 1 register tiles, 2 local memory)",
+                            o->tile_rows, o->step_rows, o->scan_units, o->w_layout,
+                            o->proj_layout);
     if (o->tile_rows)
         out->tile_rows = o->tile_rows;
     if (o->step_rows)
@@ -96,5 +99,7 @@ rnnscan_status cl_tuning_resolve(int is_gpu, const rnnscan_opencl_tuning *overri
         out->scan_units = o->scan_units;
     if (o->w_layout)
         out->w_panels = o->w_layout == 2;
+    if (o->proj_layout)
+        out->proj_local = o->proj_layout == 2;
     return RNNSCAN_OK;
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs the compact OpenCL sweep (sweep.c) under Oclgrind with its data-race,
-# API and uninitialised-value checks, four times: RNNSCAN_TUNING=cpu and =gpu
+# API and uninitialised-value checks, six times: RNNSCAN_TUNING=cpu and =gpu
 # (the two kernel shapes), each over whole buffers and chunked
 # (RNNSCAN_MAX_ALLOC / RNNSCAN_MAX_GROUPS lowered so the scans split their
-# buffers and launches).  Fails on a mismatch against the reference and on
-# any Oclgrind report.
+# buffers and launches), and the GPU shapes' local-memory projection on the
+# cases named below, whole and chunked (the gpu configs run the rest of
+# the GPU shapes with register tiles).  Fails on a mismatch against the
+# reference and on any Oclgrind report.
 #
 # Oclgrind's exit status says nothing about what it found, so: its reports
 # (races, invalid accesses, uninitialised values, fatal errors, the "1000
@@ -14,7 +16,8 @@
 #
 #   tests/oclgrind/run.sh build/tests/oclgrind/oclgrind_sweep [CASE-SUBSTRING]
 # Environment: OCLGRIND_SWEEP_CONFIGS (default "cpu gpu cpu-chunked
-# gpu-chunked"), OCLGRIND_SWEEP_MAX_GROUPS (default 3: launches split).
+# gpu-chunked gpu-local gpu-local-chunked"), OCLGRIND_SWEEP_MAX_GROUPS
+# (default 3: launches split).
 # Chunked configs cap each model's context at its largest weight buffer
 # (sweep.c, SWEEP_CAP_TO_WEIGHTS), so every case runs in chunks.
 set -uo pipefail
@@ -24,18 +27,31 @@ command -v oclgrind >/dev/null || { echo "run.sh: oclgrind not found (apt-get in
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# gpu-local: every cell, both schedules, biases on and off, every weight type
+# (16 runs, 77 s here); gpu-local-chunked: one per cell (4 runs, the chunks'
+# many launches cost Oclgrind 5x more per run)
+LOCAL_CASES="L=2 bidir batch_first lengths"
+LOCAL_CHUNKED_CASES="h0/c0 L=2 bidir batch_first lengths persistent"
+
 status=0
-for config in ${OCLGRIND_SWEEP_CONFIGS:-cpu gpu cpu-chunked gpu-chunked}; do
+for config in ${OCLGRIND_SWEEP_CONFIGS:-cpu gpu cpu-chunked gpu-chunked gpu-local gpu-local-chunked}; do
   env=(RNNSCAN_TUNING="${config%%-*}" RNNSCAN_DEVICE=Oclgrind SWEEP_DEVICE_MATCH=Oclgrind)
   case $config in
     *-chunked) env+=(SWEEP_CAP_TO_WEIGHTS=1 RNNSCAN_MAX_ALLOC=
                      RNNSCAN_MAX_GROUPS="${OCLGRIND_SWEEP_MAX_GROUPS:-3}") ;;
     *) env+=(SWEEP_CAP_TO_WEIGHTS= RNNSCAN_MAX_ALLOC= RNNSCAN_MAX_GROUPS=) ;;
   esac
+  cases=$only
+  case $config in
+    gpu-local-chunked) env+=(SWEEP_PROJ_LAYOUT=2); cases=${only:-$LOCAL_CHUNKED_CASES} ;;
+    gpu-local) env+=(SWEEP_PROJ_LAYOUT=2); cases=${only:-$LOCAL_CASES} ;;
+    gpu*) env+=(SWEEP_PROJ_LAYOUT=1) ;;
+    *) env+=(SWEEP_PROJ_LAYOUT=) ;;
+  esac
   log=$work/$config.log err=$work/$config.err out=$work/$config.out
   start=$SECONDS
   env "${env[@]}" oclgrind --data-races --check-api --uninitialized --log "$log" \
-    "$sweep" ${only:+"$only"} >"$out" 2>"$err"
+    "$sweep" ${cases:+"$cases"} >"$out" 2>"$err"
   rc=$?
   summary=$(tail -n 1 "$out")
   echo "run.sh: $config (${env[*]}): exit $rc, $((SECONDS - start)) s: $summary"

@@ -14,7 +14,10 @@
  * second with 3 live units and 5 padding units), B = 4 leaves a partial
  * group of step rows (3 per work-item on CPU shapes), T = 5, X = 5; biases
  * alternate.  run.sh runs this with RNNSCAN_TUNING=cpu and =gpu, each whole and
- * chunked, and fails on any report.  Chunked (SWEEP_CAP_TO_WEIGHTS=1): each
+ * chunked, and fails on any report; with the GPU shapes the projection runs
+ * as register tiles (SWEEP_PROJ_LAYOUT=1) except in run.sh's gpu-local
+ * configs (=2: the local-memory GEMM, whose 256-item work-groups Oclgrind
+ * simulates far slower, on 16 cases whole and 4 chunked).  Chunked (SWEEP_CAP_TO_WEIGHTS=1): each
  * model shape gets a context capped at its largest weight buffer
  * (rnnscan_context_options.max_alloc_bytes), the smallest cap it fits, so
  * every case runs in chunks (its whole-run projection is larger, checked);
@@ -56,6 +59,9 @@ int main(int argc, char **argv)
     const char *only = argc > 1 ? argv[1] : NULL;
     rnnscan_context *cl = NULL, *ref = NULL;
     rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
+    const char *proj_env = getenv("SWEEP_PROJ_LAYOUT"); /* run.sh: 1 or 2 for the GPU shapes */
+    rnnscan_opencl_tuning tuning = {.proj_layout = proj_env && *proj_env ? atoi(proj_env) : 0};
+    opts.tuning = &tuning;
     const char *cap_env = getenv("SWEEP_CAP_TO_WEIGHTS");
     const int cap_to_weights = cap_env && *cap_env == '1';
     if (rnnscan_context_create(&opts, &cl) != RNNSCAN_OK ||
