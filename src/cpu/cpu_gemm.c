@@ -6,6 +6,9 @@
 #include <cblas.h>
 #include <stdint.h>
 #include <stdlib.h>
+#if defined(RNNSCAN_HAVE_F16C)
+#include <cpuid.h>
+#endif
 
 #include "../half.h"
 #include "cpu_tile.h"
@@ -95,9 +98,12 @@ int cpu_blas_threads(void) { return openblas_get_num_threads(); }
 int cpu_has_f16c(void)
 {
 #if defined(RNNSCAN_HAVE_F16C)
+    /* F16C from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports
+     * has no "f16c"; AVX2's check includes the OS saving YMM registers */
+    unsigned eax, ebx, ecx, edx;
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+           __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx >> 29 & 1u);
 #else
     return 0;
 #endif
