@@ -57,7 +57,9 @@ void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, floa
                     int accumulate)
 {
     switch (w->type) {
+#if defined(RNNSCAN_HAVE_F16C) /* else f16 is packed as float32 (cpu_has_f16c) */
     case RNNSCAN_F16: cpu_gemm_small_f16c(M, A, lda, w, C, ldc, accumulate); break;
+#endif
     case RNNSCAN_BF16: gemm_small(M, A, lda, w, RNNSCAN_BF16, C, ldc, accumulate); break;
     default: gemm_small(M, A, lda, w, RNNSCAN_F32, C, ldc, accumulate); break;
     }
