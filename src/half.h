@@ -14,6 +14,12 @@ float rnnscan_f16_to_f32(uint16_t h);
 uint16_t rnnscan_f32_to_bf16(float f);
 float rnnscan_bf16_to_f32(uint16_t h);
 
+/* Bytes one stored weight of `type` takes: 4 for F32, 2 for F16 and BF16. */
+static inline size_t rnnscan_weight_bytes(rnnscan_weight_type type)
+{
+    return type == RNNSCAN_F32 ? sizeof(float) : sizeof(uint16_t);
+}
+
 /* The 16 bits of f in `type` (F16 or BF16). */
 uint16_t rnnscan_to_half(rnnscan_weight_type type, float f);
 

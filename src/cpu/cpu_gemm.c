@@ -21,7 +21,7 @@ int cpu_pack(const float *w, int n, int k, rnnscan_weight_type type, cpu_packed 
     if (type == RNNSCAN_F16 && !cpu_has_f16c())
         type = RNNSCAN_F32;
     const size_t panels = ((size_t)n + CPU_PANEL - 1) / CPU_PANEL;
-    const size_t elem = type == RNNSCAN_F32 ? sizeof(float) : sizeof(uint16_t);
+    const size_t elem = rnnscan_weight_bytes(type);
     const size_t bytes = panels * (size_t)k * CPU_PANEL * elem;
     out->n = n;
     out->k = k;

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "../half.h"
 #include "cpu.h"
 #include "cpu_math.h"
 
@@ -85,7 +86,7 @@ CPU_INLINE void gemm_small(int M, const float *A, size_t lda, const cpu_packed *
                            rnnscan_weight_type type, float *C, size_t ldc, int accumulate)
 {
     const int N = w->n, K = w->k;
-    const size_t elem = type == RNNSCAN_F32 ? sizeof(float) : sizeof(uint16_t);
+    const size_t elem = rnnscan_weight_bytes(type);
     const int block = K >= 4096 ? 4 : 16384 / K / 4 * 4;
     for (int m0 = 0; m0 < M; m0 += block) {
         const int m1 = M - m0 < block ? M : m0 + block;

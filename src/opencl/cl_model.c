@@ -77,7 +77,7 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
     /* refuse before staging: the packed copies are as large as the buffers */
     snprintf(why, sizeof why, "%s (packed; the weights of one layer-direction must fit one "
              "allocation, scans of any size are chunked)", n_ih > n_rec ? what_ih : what_hh);
-    const size_t elem = m->desc.weight_type == RNNSCAN_F32 ? sizeof(float) : sizeof(uint16_t);
+    const size_t elem = rnnscan_weight_bytes(m->desc.weight_type);
     RNNSCAN_TRY(cl_check_alloc(m, why, (n_ih > n_rec ? n_ih : n_rec) * elem));
     float *w_ih = calloc(n_ih, sizeof *w_ih), *w_hh = calloc(n_rec, sizeof *w_hh);
     rnnscan_status st = RNNSCAN_OK;
