@@ -215,6 +215,9 @@ typedef struct rnnscan_opencl_tuning {
                        contiguous stream per work-item, CPU devices) */
     int proj_layout; /* input projection: 1 register tiles (CPU devices), 2 a
                         local-memory tiled GEMM, 16 x 16 work-groups (GPUs) */
+    int step_layout; /* host-loop step: 1 each work-item reads h_{t-1} from global
+                        memory (CPU devices), 2 work-groups of up to 64 items stage
+                        it through local memory (GPUs) */
 } rnnscan_opencl_tuning;
 
 typedef struct rnnscan_context_options {

@@ -40,6 +40,9 @@
 #ifndef RNNSCAN_STEP_ROWS
 #define RNNSCAN_STEP_ROWS 3
 #endif
+#ifndef RNNSCAN_STEP_LOCAL
+#define RNNSCAN_STEP_LOCAL 0
+#endif
 #ifndef RNNSCAN_VEC_WIDTH
 #define RNNSCAN_VEC_WIDTH 8
 #endif

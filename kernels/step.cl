@@ -50,22 +50,46 @@
     rnnscan_gates a##r;                                                                   \
     rnnscan_gates_start(&a##r, gxr##r, Hp, b_hn);
 
-#define STEP_ROW_FMA(r) rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(hp##r[k]), &w_k);
-
 /* The k loop over the rows in EACH: every row, or row 0 alone when it is the
  * only live one (B_active = 1, or the last work-item of an odd batch), so
  * dead rows cost no arithmetic; with B = 1 that is 3x fewer FMAs per step. */
 #define STEP_ROW0_ONLY(X) X(0)
+#if RNNSCAN_STEP_LOCAL
+#define STEP_KTILE 128
+/* Row r's h_{t-1}[k0 .. k0+kn) into its slice of h_tile, the work-group's
+ * items taking every S-th value; then the FMAs read it from there.  The
+ * loop bounds depend on H alone and a work-group shares get_global_id(1),
+ * so every item of a group meets the same barriers. */
+#define STEP_ROW_STAGE(r) h_tile[r * STEP_KTILE + i] = hp##r[k0 + i];
+#define STEP_ROW_FMA(r) \
+    rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(h_tile[r * STEP_KTILE + k]), &w_k);
+#define STEP_K_LOOP(EACH)                                                                 \
+    for (int k0 = 0; k0 < H; k0 += STEP_KTILE) {                                          \
+        const int kn = min(STEP_KTILE, H - k0);                                           \
+        for (int i = get_local_id(0); i < kn; i += get_local_size(0)) {                   \
+            EACH(STEP_ROW_STAGE)                                                          \
+        }                                                                                 \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                     \
+        for (int k = 0; k < kn; k++) {                                                    \
+            rnnscan_gates w_k;                                                            \
+            rnnscan_gate_weights(&w_k, w + (k0 + k) * w_ks, w_gs);                        \
+            EACH(STEP_ROW_FMA)                                                            \
+        }                                                                                 \
+        barrier(CLK_LOCAL_MEM_FENCE); /* the tile is read before the next overwrites */   \
+    }
+#else
+#define STEP_ROW_FMA(r) rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(hp##r[k]), &w_k);
 #define STEP_K_LOOP(EACH)                                                                 \
     for (int k = 0; k < H; k++) {                                                         \
         rnnscan_gates w_k;                                                                \
         rnnscan_gate_weights(&w_k, w + k * w_ks, w_gs);                                   \
         EACH(STEP_ROW_FMA)                                                                \
     }
+#endif
 
 /* Row r's new state: c in place, y at its time, h_n at its last step. */
 #define STEP_ROW_FINISH(r)                                                                \
-    if (live##r) {                                                                        \
+    if (live##r && unit_live) {                                                           \
         __global float *cs##r = c + c_off + ((size_t)dir * B + b##r) * H + j0;            \
         rnnscan_vec c##r = RNNSCAN_CELL_STATE ? RNNSCAN_VLOAD_N(cs##r, n) : RNNSCAN_VSPLAT(0.0f);      \
         const rnnscan_vec h##r = rnnscan_cell_update(                                     \
@@ -82,8 +106,13 @@
 __kernel void rnnscan_step(PARAMS_ARGS)
 {
     PARAMS_UNPACK;
-    const int j0 = get_global_id(0) * 8, dir = get_global_id(2);
-    const int n = min(8, H - j0);
+    const int dir = get_global_id(2);
+    /* past the last block only with RNNSCAN_STEP_LOCAL's rounded groups */
+    const int unit_live = (int)get_global_id(0) * 8 < H;
+    const int j0 = unit_live ? get_global_id(0) * 8 : 0, n = min(8, H - j0);
+#if RNNSCAN_STEP_LOCAL
+    __local float h_tile[RNNSCAN_STEP_ROWS * STEP_KTILE];
+#endif
     const size_t gate_base = (size_t)dir * p.gx_dir + j0;
     const __global rnnscan_weight *w_hh = dir ? w_hh1 : w_hh0;
     const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_GATES, H, Hp, j0);
@@ -100,6 +129,8 @@ __kernel void rnnscan_step(PARAMS_ARGS)
 
 #undef STEP_ROW_START
 #undef STEP_ROW_FMA
+#undef STEP_ROW_STAGE
+#undef STEP_KTILE
 #undef STEP_ROW0_ONLY
 #undef STEP_K_LOOP
 #undef STEP_ROW_FINISH

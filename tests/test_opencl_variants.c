@@ -55,6 +55,9 @@ Test(variants, tuning_override, .timeout = 300)
         {.tile_rows = 1, .step_rows = 2, .scan_units = 1, .w_layout = 2},
         {.tile_rows = 8, .step_rows = 4, .scan_units = 8, .w_layout = 1},
         {.tile_rows = 2, .step_rows = 1, .w_layout = 0},
+        /* h_{t-1} through local memory with several rows per work-item */
+        {.step_rows = 3, .w_layout = 2, .step_layout = 2},
+        {.step_rows = 4, .w_layout = 1, .step_layout = 2, .proj_layout = 2},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .tuning = &rows[i]};
@@ -76,11 +79,43 @@ Test(variants, tuning_override, .timeout = 300)
     rnnscan_context_free(ref);
 }
 
+/* The step's local-memory staging where its edges are: H = 536 is 67 blocks
+ * of 8 units (two work-groups of 34, one item past the end) and five k tiles
+ * of 128 with a partial last one; H = 131 one group of 17 and a partial
+ * tile.  Every cell, both weight layouts, several rows per work-item. */
+Test(variants, step_local_memory_edges, .timeout = 300)
+{
+    rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
+    rnnscan_context *ref = NULL;
+    cr_assert_eq(rnnscan_context_create(NULL, &ref), RNNSCAN_OK);
+    static const rnnscan_opencl_tuning rows[] = {
+        {.step_rows = 1, .w_layout = 1, .step_layout = 2},
+        {.step_rows = 2, .w_layout = 2, .step_layout = 2},
+    };
+    static const int hidden[] = {536, 131};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .tuning = &rows[i]};
+        rnnscan_context *ctx = NULL;
+        cr_assert_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "%s", rnnscan_last_error());
+        for (int cell = 0; cell < 4; cell++) {
+            test_case tc = {.cell = (rnnscan_cell)cell, .T = 3, .B = 5, .X = 6,
+                            .H = hidden[(size_t)cell % 2], .bias = 1, .state = 1, .bidir = 1,
+                            .lengths = 1, .schedule = RNNSCAN_SCHEDULE_HOST};
+            char suffix[64];
+            snprintf(suffix, sizeof suffix, " step_layout 2 row %zu H %d", i, tc.H);
+            expect_case(ctx, ref, &tc, 400u + (unsigned)cell, suffix, ATOL, RTOL);
+        }
+        rnnscan_context_free(ctx);
+    }
+    rnnscan_context_free(ref);
+}
+
 Test(variants, bad_tuning_is_refused)
 {
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     static const rnnscan_opencl_tuning bad[] = {
         {.tile_rows = 3}, {.step_rows = 5}, {.scan_units = 4}, {.w_layout = 3}, {.tile_rows = -1},
+        {.proj_layout = 3}, {.step_layout = 3}, {.step_layout = -1},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .tuning = &bad[i]};
@@ -96,22 +131,23 @@ Test(variants, bad_tuning_is_refused)
  * the build depends on, and the projection does not depend on the cell. */
 Test(variants, keys_name_every_build_input)
 {
-    enum { PER_CELL = 2 * 2 * 2 * 3, N = 3 * 4 * PER_CELL };
+    enum { PER_CELL = 2 * 2 * 4 * 3, N = 3 * 4 * PER_CELL };
     static char keys[N][256], options[N][256];
     int n = 0;
-    const cl_tuning shapes[2] = {{6, 3, 8, 1, 0}, {4, 1, 1, 0, 1}};
+    const cl_tuning shapes[2] = {{6, 3, 8, 1, 0, 0}, {4, 1, 1, 0, 1, 1}};
     for (int entry = 0; entry < 3; entry++)
         for (int cell = 0; cell < 4; cell++)
             for (int s = 0; s < 2; s++)
                 for (int w = 0; w < 2; w++)
-                    for (int local = 0; local < 2; local++)
+                    for (int local = 0; local < 4; local++)
                         for (int type = 0; type < 3; type++, n++) {
                             cl_variant v = {.entry = (cl_entry)entry,
                                             .cell = (rnnscan_cell)cell,
                                             .weight_type = (rnnscan_weight_type)type,
                                             .tuning = shapes[s]};
                             v.tuning.w_panels = w;
-                            v.tuning.proj_local = local;
+                            v.tuning.proj_local = local & 1;
+                            v.tuning.step_local = local >> 1;
                             cl_variant_render(&v, options[n], sizeof options[n], keys[n],
                                               sizeof keys[n]);
                             cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s",

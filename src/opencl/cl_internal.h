@@ -26,7 +26,12 @@ typedef struct cl_tuning {
     int w_panels;   /* RNNSCAN_W_PANELS: weights packed in panels (CPU devices) or rows */
     int proj_local; /* RNNSCAN_PROJ_LOCAL: the projection as a local-memory tiled GEMM
                        (GPUs), 64 x 64 per 16 x 16 work-group; else register tiles */
+    int step_local; /* RNNSCAN_STEP_LOCAL: the step's work-groups stage h_{t-1} through
+                       local memory (GPUs); else each work-item reads it itself */
 } cl_tuning;
+
+/* The step kernel's work-group width with RNNSCAN_STEP_LOCAL (at most). */
+#define CL_STEP_GROUP 64
 
 /* The local-memory projection's work-group side and tile (kernels/input_projection.cl). */
 #define CL_PROJ_SIDE 16

@@ -113,6 +113,25 @@ static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, int l, cons
                                CL_ARGS_END);
 }
 
+/* RNNSCAN_STEP_LOCAL's work-group width for `blocks` 8-unit blocks: at most
+ * CL_STEP_GROUP and what the device and the built kernel allow, split evenly
+ * so rounding dimension 0 up adds fewer than one item per group. */
+static size_t step_group_width(const cl_backend *cl, const cl_program_entry *step,
+                               size_t blocks)
+{
+    size_t cap = CL_STEP_GROUP;
+    if (cl->max_work_group < cap)
+        cap = cl->max_work_group;
+    if (cl->max_item_sizes[0] < cap)
+        cap = cl->max_item_sizes[0];
+    if (step->max_group > 0 && step->max_group < cap)
+        cap = step->max_group;
+    if (cap < 1)
+        cap = 1;
+    const size_t groups = (blocks + cap - 1) / cap;
+    return (blocks + groups - 1) / groups;
+}
+
 rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
                                 rnnscan_schedule schedule)
 {
@@ -132,15 +151,20 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
     }
     const cl_kernel k = cm->step->kernel;
     RNNSCAN_TRY(set_buffer_args(m, k, l, io));
+    size_t blocks = (size_t)cm->Hp / 8, local[3] = {1, 1, 1};
+    if (cl->tuning.step_local) {
+        local[0] = step_group_width(cl, cm->step, blocks);
+        blocks = cl_round_up(blocks, local[0]);
+    }
     /* one argument changes per step: the parameters, for s and B_active */
     for (p.s = p.s0; p.s < p.s_end && cm->active[p.s] > 0; p.s++) {
         p.B_active = cm->active[p.s];
         RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));
-        const size_t global[3] = {(size_t)cm->Hp / 8,
+        const size_t global[3] = {blocks,
                                   cl_round_up((size_t)p.B_active, cl->tuning.step_rows) /
                                       cl->tuning.step_rows,
                                   D};
-        RNNSCAN_TRY(cl_launch(m, k, 3, global, NULL));
+        RNNSCAN_TRY(cl_launch(m, k, 3, global, cl->tuning.step_local ? local : NULL));
     }
     return RNNSCAN_OK;
 }

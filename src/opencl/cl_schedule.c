@@ -80,10 +80,10 @@ static int pow2_at_least(int n)
 static void make_key(const rnnscan_model *m, int B, char *key, size_t size)
 {
     const cl_backend *cl = m->context->impl;
-    snprintf(key, size, "%s | %s | tiles %d %d %d %d %d | %s %s L=%d D=%d X=%d H=%d B<=%d",
+    snprintf(key, size, "%s | %s | tiles %d %d %d %d %d %d | %s %s L=%d D=%d X=%d H=%d B<=%d",
              m->context->device_name, cl->driver_version, cl->tuning.tile_rows,
              cl->tuning.step_rows, cl->tuning.scan_units, cl->tuning.w_panels,
-             cl->tuning.proj_local,
+             cl->tuning.proj_local, cl->tuning.step_local,
              rnnscan_cell_name(m->desc.cell), rnnscan_weight_type_name(m->desc.weight_type),
              m->dims.layers, m->dims.directions, m->dims.input,
              m->dims.hidden, pow2_at_least(B));

@@ -10,10 +10,12 @@
 static const cl_tuning tuning_table[2] = {
     /* CPU devices: step_rows 3 measured 30% faster than 2 or 4 on PoCL
      * (LSTM, B = 64, H = 256); panels let each work-item stream its weights */
-    {.tile_rows = 6, .step_rows = 3, .scan_units = 8, .w_panels = 1, .proj_local = 0},
+    {.tile_rows = 6, .step_rows = 3, .scan_units = 8, .w_panels = 1, .proj_local = 0,
+     .step_local = 0},
     /* GPUs: one unit per persistent work-item, rows so loads coalesce, the
-     * projection tiled through local memory */
-    {.tile_rows = 4, .step_rows = 1, .scan_units = 1, .w_panels = 0, .proj_local = 1},
+     * projection tiled and the step's h_{t-1} shared through local memory */
+    {.tile_rows = 4, .step_rows = 1, .scan_units = 1, .w_panels = 0, .proj_local = 1,
+     .step_local = 1},
 };
 
 static const char *const entry_names[] = {"projection", "step", "persistent"};
@@ -42,15 +44,18 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
     case CL_ENTRY_PERSISTENT: {
         const int step = v->entry == CL_ENTRY_STEP;
         /* the step kernel computes 8 units per work-item; the persistent one
-         * scan_units, and only its rows count are unused */
+         * scan_units, and only its rows count and local staging are unused */
         const int width = step ? 8 : t->scan_units, rows = step ? t->step_rows : 1;
+        const int local = step ? t->step_local : 0;
         snprintf(options, options_size,
                  "-DRNNSCAN_ENTRY=%d -DRNNSCAN_CELL=%d -DRNNSCAN_WEIGHT_TYPE=%d "
-                 "-DRNNSCAN_VEC_WIDTH=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_W_PANELS=%d",
-                 (int)v->entry, (int)v->cell, (int)v->weight_type, width, rows, t->w_panels);
-        snprintf(key, key_size, "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d",
+                 "-DRNNSCAN_VEC_WIDTH=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_W_PANELS=%d "
+                 "-DRNNSCAN_STEP_LOCAL=%d",
+                 (int)v->entry, (int)v->cell, (int)v->weight_type, width, rows, t->w_panels,
+                 local);
+        snprintf(key, key_size, "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d local=%d",
                  entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell),
-                 weight_name(v->weight_type), width, rows, t->w_panels);
+                 weight_name(v->weight_type), width, rows, t->w_panels, local);
         break;
     }
     }
@@ -84,13 +89,15 @@ rnnscan_status cl_tuning_resolve(int is_gpu, const rnnscan_opencl_tuning *overri
     if ((o->tile_rows && !one_of(o->tile_rows, tiles, 5)) ||
         (o->step_rows && !one_of(o->step_rows, rows, 4)) ||
         (o->scan_units && !one_of(o->scan_units, units, 2)) || o->w_layout < 0 ||
-        o->w_layout > 2 || o->proj_layout < 0 || o->proj_layout > 2)
+        o->w_layout > 2 || o->proj_layout < 0 || o->proj_layout > 2 || o->step_layout < 0 ||
+        o->step_layout > 2)
         return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
                             "opencl tuning: tile_rows %d (0, 1, 2, 4, 6 or 8), step_rows %d (0..4), "
                             "scan_units %d (0, 1 or 8), w_layout %d (0 default, 1 rows, 2 panels), "
-                            "proj_layout %d (0 default, 1 register tiles, 2 local memory)",
+                            "proj_layout %d (0 default, 1 register tiles, 2 local memory), "
+                            "step_layout %d (0 default, 1 h from global memory, 2 local memory)",
                             o->tile_rows, o->step_rows, o->scan_units, o->w_layout,
-                            o->proj_layout);
+                            o->proj_layout, o->step_layout);
     if (o->tile_rows)
         out->tile_rows = o->tile_rows;
     if (o->step_rows)
@@ -101,5 +108,7 @@ rnnscan_status cl_tuning_resolve(int is_gpu, const rnnscan_opencl_tuning *overri
         out->w_panels = o->w_layout == 2;
     if (o->proj_layout)
         out->proj_local = o->proj_layout == 2;
+    if (o->step_layout)
+        out->step_local = o->step_layout == 2;
     return RNNSCAN_OK;
 }

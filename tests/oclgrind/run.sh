@@ -5,7 +5,8 @@
 # (RNNSCAN_MAX_ALLOC / RNNSCAN_MAX_GROUPS lowered so the scans split their
 # buffers and launches), and the GPU shapes' local-memory projection on the
 # cases named below, whole and chunked (the gpu configs run the rest of
-# the GPU shapes with register tiles).  Fails on a mismatch against the
+# the GPU shapes with register tiles; their step kernel stages h_{t-1}
+# through local memory, the gpu-local ones' reads it per work-item).  Fails on a mismatch against the
 # reference and on any Oclgrind report.
 #
 # Oclgrind's exit status says nothing about what it found, so: its reports
@@ -43,10 +44,10 @@ for config in ${OCLGRIND_SWEEP_CONFIGS:-cpu gpu cpu-chunked gpu-chunked gpu-loca
   esac
   cases=$only
   case $config in
-    gpu-local-chunked) env+=(SWEEP_PROJ_LAYOUT=2); cases=${only:-$LOCAL_CHUNKED_CASES} ;;
-    gpu-local) env+=(SWEEP_PROJ_LAYOUT=2); cases=${only:-$LOCAL_CASES} ;;
-    gpu*) env+=(SWEEP_PROJ_LAYOUT=1) ;;
-    *) env+=(SWEEP_PROJ_LAYOUT=) ;;
+    gpu-local-chunked) env+=(SWEEP_PROJ_LAYOUT=2 SWEEP_STEP_LAYOUT=1); cases=${only:-$LOCAL_CHUNKED_CASES} ;;
+    gpu-local) env+=(SWEEP_PROJ_LAYOUT=2 SWEEP_STEP_LAYOUT=1); cases=${only:-$LOCAL_CASES} ;;
+    gpu*) env+=(SWEEP_PROJ_LAYOUT=1 SWEEP_STEP_LAYOUT=) ;;
+    *) env+=(SWEEP_PROJ_LAYOUT= SWEEP_STEP_LAYOUT=) ;;
   esac
   log=$work/$config.log err=$work/$config.err out=$work/$config.out
   start=$SECONDS

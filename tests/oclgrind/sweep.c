@@ -17,7 +17,9 @@
  * chunked, and fails on any report; with the GPU shapes the projection runs
  * as register tiles (SWEEP_PROJ_LAYOUT=1) except in run.sh's gpu-local
  * configs (=2: the local-memory GEMM, whose 256-item work-groups Oclgrind
- * simulates far slower, on 16 cases whole and 4 chunked).  Chunked (SWEEP_CAP_TO_WEIGHTS=1): each
+ * simulates far slower, on 16 cases whole and 4 chunked), and the step
+ * stages h_{t-1} through local memory (the GPU default) except in the
+ * gpu-local configs (SWEEP_STEP_LAYOUT=1: each work-item reads it).  Chunked (SWEEP_CAP_TO_WEIGHTS=1): each
  * model shape gets a context capped at its largest weight buffer
  * (rnnscan_context_options.max_alloc_bytes), the smallest cap it fits, so
  * every case runs in chunks (its whole-run projection is larger, checked);
@@ -60,7 +62,9 @@ int main(int argc, char **argv)
     rnnscan_context *cl = NULL, *ref = NULL;
     rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
     const char *proj_env = getenv("SWEEP_PROJ_LAYOUT"); /* run.sh: 1 or 2 for the GPU shapes */
-    rnnscan_opencl_tuning tuning = {.proj_layout = proj_env && *proj_env ? atoi(proj_env) : 0};
+    const char *step_env = getenv("SWEEP_STEP_LAYOUT"); /* run.sh: 1 in the gpu-local configs */
+    rnnscan_opencl_tuning tuning = {.proj_layout = proj_env && *proj_env ? atoi(proj_env) : 0,
+                                    .step_layout = step_env && *step_env ? atoi(step_env) : 0};
     opts.tuning = &tuning;
     const char *cap_env = getenv("SWEEP_CAP_TO_WEIGHTS");
     const int cap_to_weights = cap_env && *cap_env == '1';
