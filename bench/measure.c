@@ -62,7 +62,7 @@ int bench_inputs_make(bench_inputs *in, const bench_options *o, const bench_case
     rng r = rng_seeded(seed);
     for (int k = 0; k < n; k++) {
         int input = k < D ? c->X : D * c->H; /* layer 0 reads x, the others D*H */
-        if (!weights_alloc_pytorch_init(&in->bufs[k], &r, c->cell, input, c->H, 1))
+        if (!weights_alloc_pytorch_init(&in->bufs[k], &r, c->cell, input, c->H, 0, 1))
             goto fail;
         in->weights[k] = weights_view(&in->bufs[k]);
     }

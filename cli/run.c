@@ -33,6 +33,8 @@ static void run_usage(FILE *f)
             "W.npz: np.savez of a PyTorch state_dict (weight_ih_l0, weight_hh_l0, bias_*...);\n"
             "X.npy: (T, B, X), or (B, T, X) with --batch-first; H0/C0: (L*D, B, H) or (B, H);\n"
             "LEN.npy: (B,) int32/int64.  OUT.npz: output (T, B, D*H), h_n and c_n (L*D, B, H).\n"
+            "An lstm saved with proj_size (weight_hr_l0 in W.npz) has h P wide: H0, h_n\n"
+            "(L*D, B, P), output (T, B, D*P); C0 and c_n stay H wide.\n"
             "--weight-type: weights and biases stored as f16 or bf16 (rounded once; --verify\n"
             "compares against the reference on the same rounded weights).\n");
 }
@@ -227,7 +229,9 @@ int cli_run(int argc, char **argv)
         goto done;
     desc = rnnscan_model_describe(model);
     const size_t LD = (size_t)desc.num_layers * (desc.bidirectional ? 2 : 1);
-    const size_t H = (size_t)desc.hidden_size, DH = (desc.bidirectional ? 2 : 1) * H;
+    /* S: the width of h, proj_size for a projected LSTM (weight_hr in the file) */
+    const size_t H = (size_t)desc.hidden_size, S = desc.proj_size ? (size_t)desc.proj_size : H;
+    const size_t DH = (desc.bidirectional ? 2 : 1) * S;
 
     if (rnnscan_npy_read(o.input, &d.x) != RNNSCAN_OK) {
         fail("%s", rnnscan_last_error());
@@ -244,7 +248,7 @@ int cli_run(int argc, char **argv)
     const size_t T = o.batch_first ? d.x.shape[1] : d.x.shape[0];
     const size_t B = o.batch_first ? d.x.shape[0] : d.x.shape[1];
     if (o.h0 && (rnnscan_npy_read(o.h0, &d.h0) != RNNSCAN_OK ||
-                 !check_state(o.h0, &d.h0, LD, B, H))) {
+                 !check_state(o.h0, &d.h0, LD, B, S))) {
         if (d.h0.data == NULL)
             fail("%s", rnnscan_last_error());
         goto done;
@@ -278,21 +282,24 @@ int cli_run(int argc, char **argv)
     d.h_n.ndim = d.c_n.ndim = 3;
     d.h_n.shape[0] = d.c_n.shape[0] = LD;
     d.h_n.shape[1] = d.c_n.shape[1] = B;
-    d.h_n.shape[2] = d.c_n.shape[2] = H;
+    d.h_n.shape[2] = S;
+    d.c_n.shape[2] = H;
     const int lstm = desc.cell == RNNSCAN_CELL_LSTM;
-    size_t y_bytes, state_bytes;
-    if (!float_bytes(&y_bytes, T, B, DH) || !float_bytes(&state_bytes, LD, B, H)) {
-        fail("outputs too large: output (T=%zu, B=%zu, D*H=%zu) or h_n (L*D=%zu, B, H=%zu) "
-             "overflows the address space",
+    size_t y_bytes, h_bytes, c_bytes;
+    if (!float_bytes(&y_bytes, T, B, DH) || !float_bytes(&h_bytes, LD, B, S) ||
+        !float_bytes(&c_bytes, LD, B, H)) {
+        fail("outputs too large: output (T=%zu, B=%zu, D*H=%zu) or h_n / c_n (L*D=%zu, B, "
+             "H=%zu) overflows the address space",
              T, B, DH, LD, H);
         goto done;
     }
     d.y.data = malloc(y_bytes);
-    d.h_n.data = malloc(state_bytes);
-    d.c_n.data = lstm ? malloc(state_bytes) : NULL;
+    d.h_n.data = malloc(h_bytes);
+    d.c_n.data = lstm ? malloc(c_bytes) : NULL;
     if (!d.y.data || !d.h_n.data || (lstm && !d.c_n.data)) {
-        fail("out of memory for the outputs: T=%zu, B=%zu, D*H=%zu (%zu + %d x %zu bytes)", T,
-             B, DH, y_bytes, lstm ? 2 : 1, state_bytes);
+        fail("out of memory for the outputs: T=%zu, B=%zu, D*H=%zu (output %zu, h_n %zu, c_n %zu "
+             "bytes)",
+             T, B, DH, y_bytes, h_bytes, lstm ? c_bytes : 0);
         goto done;
     }
     run.seq_len = (int)T;
@@ -312,8 +319,8 @@ int cli_run(int argc, char **argv)
     if (o.verify) {
         rnnscan_array ry = d.y, rh = d.h_n, rc = d.c_n; /* same shapes, new data */
         ry.data = malloc(y_bytes);
-        rh.data = malloc(state_bytes);
-        rc.data = lstm ? malloc(state_bytes) : NULL;
+        rh.data = malloc(h_bytes);
+        rc.data = lstm ? malloc(c_bytes) : NULL;
         int ok = ry.data && rh.data && (!lstm || rc.data) &&
                  open_model(&o, "reference", npz, &desc, &ref_ctx, &ref_model);
         if (ok) {

@@ -279,18 +279,25 @@ typedef struct rnnscan_model_desc {
     int bidirectional; /* D = 2 when non-zero: a reverse direction per layer           */
     int batch_first;   /* x and y are [B][T][...] instead of [T][B][...]               */
     rnnscan_weight_type weight_type; /* storage of weights and biases; 0 = F32        */
+    /* LSTM only, PyTorch's proj_size: 0 = none, else 0 < P < H.  The hidden
+     * state is projected, h_t = W_hr (o * tanh(c_t)): h (and so y, h0, h_n)
+     * is P wide, c stays H wide, W_hh is [4H][P] and layers above the first
+     * read D*P inputs.  Below, "the state width" S is P when set, else H. */
+    int proj_size;
 } rnnscan_model_desc;
 
 /* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates,
- * In = X for layer 0 and D*H above it:
- *   w_ih [G*H][In], w_hh [G*H][H], b_ih [G*H], b_hh [G*H].
- * Either bias may be NULL (zero).  Gate blocks are stacked in PyTorch's order
- * (LSTM i, f, g, o; GRU r, z, n). */
+ * S the state width (H, or proj_size), In = X for layer 0 and D*S above it:
+ *   w_ih [G*H][In], w_hh [G*H][S], b_ih [G*H], b_hh [G*H], w_hr [P][H].
+ * Either bias may be NULL (zero); w_hr is required with proj_size and must
+ * be NULL without.  Gate blocks are stacked in PyTorch's order (LSTM i, f,
+ * g, o; GRU r, z, n). */
 typedef struct rnnscan_weights {
     const float *w_ih;
     const float *w_hh;
     const float *b_ih;
     const float *b_hh;
+    const float *w_hr; /* LSTM projection (proj_size), else NULL */
 } rnnscan_weights;
 
 /*! rnnscan_model_create() : validates `desc`, copies `weights` (L*D entries,
@@ -318,21 +325,22 @@ RNNSCAN_API rnnscan_schedule rnnscan_model_last_schedule(const rnnscan_model *mo
 /*! rnnscan_model_describe() : the description the model was created with. */
 RNNSCAN_API rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model);
 
-/* One forward pass over a batch of sequences.  L = layers, D = directions;
- * "[T][B]" below reads "[B][T]" for a batch_first model. */
+/* One forward pass over a batch of sequences.  L = layers, D = directions,
+ * S the state width (H, or proj_size for a projected LSTM); "[T][B]" below
+ * reads "[B][T]" for a batch_first model. */
 typedef struct rnnscan_run {
     int seq_len;          /* T > 0                                                 */
     int batch;            /* B > 0                                                 */
     const float *x;       /* [T][B][X], required                                   */
-    const float *h0;      /* [L*D][B][H] or NULL (zeros)                           */
+    const float *h0;      /* [L*D][B][S] or NULL (zeros)                           */
     const float *c0;      /* [L*D][B][H] or NULL (zeros); LSTM only                */
     const int *lengths;   /* [B], each in 1..T, any order; NULL = all T.  Outputs
                              past a sequence's length are 0 and its h_n / c_n are
                              the state at its own last step (PyTorch's packed
                              sequences, enforce_sorted=False)                      */
-    float *y;             /* [T][B][D*H], the last layer's every hidden state,
+    float *y;             /* [T][B][D*S], the last layer's every hidden state,
                              forward direction first; required                     */
-    float *h_n;           /* [L*D][B][H] last hidden states, or NULL               */
+    float *h_n;           /* [L*D][B][S] last hidden states, or NULL               */
     float *c_n;           /* [L*D][B][H] last cell states (LSTM), or NULL          */
     rnnscan_schedule schedule;
 } rnnscan_run;
@@ -347,8 +355,8 @@ typedef struct rnnscan_run {
 RNNSCAN_API rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run);
 
 /*! rnnscan_model_step() : one step for a whole batch (the notebook's
- *  forward_V_RNN / forward_LSTM): x [B][X], h_prev / c_prev [B][H] or NULL
- *  (zeros), h_next [B][H] required, c_next [B][H] required for LSTM (c_prev and
+ *  forward_V_RNN / forward_LSTM): x [B][X], h_prev [B][S] / c_prev [B][H] or
+ *  NULL (zeros), h_next [B][S] required, c_next [B][H] required for LSTM (c_prev and
  *  c_next must be NULL for other cells).  h_next may be the same array as
  *  h_prev, c_next as c_prev.  Same as a scan with T = 1; one-layer,
  *  one-direction models only (RNNSCAN_NOT_SUPPORTED otherwise). */
@@ -427,9 +435,10 @@ RNNSCAN_API rnnscan_status rnnscan_npz_write(const char *path, int count, const 
 
 /*! rnnscan_model_load_npz() : makes a model from a PyTorch state_dict saved
  *  with np.savez: weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse] and,
- *  optionally, bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse].  `desc` gives
- *  the cell, num_layers, bidirectional and batch_first; input_size and
- *  hidden_size may be 0 (read from the arrays) or must match them.  Every
+ *  optionally, bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse], and for an
+ *  LSTM made with proj_size, weight_hr_l{k}[_reverse].  `desc` gives the
+ *  cell, num_layers, bidirectional and batch_first; input_size, hidden_size
+ *  and proj_size may be 0 (read from the arrays) or must match them.  Every
  *  shape is checked against the cell; a missing, extra or misshapen array is
  *  named in the error (RNNSCAN_FORMAT_ERROR). */
 RNNSCAN_API rnnscan_status rnnscan_model_load_npz(rnnscan_context *context, const char *path,

@@ -31,6 +31,7 @@
 #define RNNSCAN_ENTRY_PROJECTION 0
 #define RNNSCAN_ENTRY_STEP 1
 #define RNNSCAN_ENTRY_PERSISTENT 2
+#define RNNSCAN_ENTRY_STATE_PROJECTION 3
 #ifndef RNNSCAN_ENTRY
 #define RNNSCAN_ENTRY RNNSCAN_ENTRY_STEP
 #endif
@@ -42,6 +43,9 @@
 #endif
 #ifndef RNNSCAN_STEP_LOCAL
 #define RNNSCAN_STEP_LOCAL 0
+#endif
+#ifndef RNNSCAN_PROJ
+#define RNNSCAN_PROJ 0 /* 1: an LSTM with proj_size; the step writes m_t, not h_t */
 #endif
 #ifndef RNNSCAN_VEC_WIDTH
 #define RNNSCAN_VEC_WIDTH 8
@@ -81,23 +85,25 @@
 #endif
 
 /* W_hh, transposed at model creation, one buffer per direction: element
- * (k, gate g, unit j) of the [H][G*Hp] matrix W_hh^T is at
+ * (k, gate g, unit j) of the [S][G*Hp] matrix W_hh^T (S: the width of h, H
+ * or an LSTM's proj_size) is at
  *   RNNSCAN_W_PANELS 0: k*G*Hp + g*Hp + j      (rows of G*Hp)
- *   RNNSCAN_W_PANELS 1: (j/8)*H*G*8 + k*G*8 + g*8 + j%8
- * and GRU's b_hn [Hp] follows at H*G*Hp.
+ *   RNNSCAN_W_PANELS 1: (j/8)*S*G*8 + k*G*8 + g*8 + j%8
+ * and GRU's b_hn [Hp] follows at S*G*Hp.
  * Rows suit a GPU: neighbouring work-items read neighbouring units, so
  * loads coalesce.  Panels suit a CPU: the work-item that owns units
  * 8u..8u+7 reads one contiguous block of H*G*32 bytes from start to end, a
  * stream the hardware prefetcher follows, where rows jump G*Hp*4 bytes
  * (a new page for H >= 256) every k.  W_BLOCK is the work-item's first
- * element for units from j0, W_KSTRIDE the step from k to k+1,
- * W_GSTRIDE from one gate to the next.  src/opencl/cl_model.c packs both. */
+ * element for units from j0 (K: the k extent, S), W_KSTRIDE the step from
+ * k to k+1, W_GSTRIDE from one gate to the next.  src/opencl/cl_model.c
+ * packs both. */
 #if RNNSCAN_W_PANELS
-#define W_BLOCK(w_hh, G, H, Hp, j0) ((w_hh) + (size_t)((j0) / 8) * (H) * (G) * 8 + (j0) % 8)
+#define W_BLOCK(w_hh, G, K, Hp, j0) ((w_hh) + (size_t)((j0) / 8) * (K) * (G) * 8 + (j0) % 8)
 #define W_KSTRIDE(G, Hp) ((size_t)(G) * 8)
 #define W_GSTRIDE(Hp) 8
 #else
-#define W_BLOCK(w_hh, G, H, Hp, j0) ((w_hh) + (j0))
+#define W_BLOCK(w_hh, G, K, Hp, j0) ((w_hh) + (j0))
 #define W_KSTRIDE(G, Hp) ((size_t)(G) * (Hp))
 #define W_GSTRIDE(Hp) (Hp)
 #endif
@@ -185,12 +191,14 @@ inline rnnscan_vec rnnscan_tanh(rnnscan_vec v)
  * by value as one argument: PoCL's cost per launch grows with the number of
  * buffer arguments (measured 3-5 us for 2 arguments against 5-9 us for the
  * 21 separate ones this replaced), and the host loop pays it every step.
- * Mirrored by cl_step_params in src/opencl/cl_scan.h: eight ulongs then
+ * Mirrored by cl_step_params in src/opencl/cl_scan.h: nine ulongs then
  * twelve ints, so both sides lay it out alike.
  *
- * `state` holds, at these float offsets: h0 [L*D][B][H], the LSTM cell
- * state c (updated in place), h_n, and two int arrays of B: the sequence
- * order (longest first) and the lengths.
+ * `state` holds, at these float offsets: h0 [L*D][B][S], the LSTM cell
+ * state c [L*D][B][H] (updated in place), h_n [L*D][B][S], with a
+ * projection m [D][B][H] (the current layer's o * tanh(c), before W_hr),
+ * and two int arrays of B: the sequence order (longest first) and the
+ * lengths.  S, the width of h, is H except for an LSTM with proj_size.
  *
  * Two ways to address y and gx (by_step):
  *   0, whole run: y and gx hold every timestep; step s of sequence b is at
@@ -204,12 +212,13 @@ inline rnnscan_vec rnnscan_tanh(rnnscan_vec v)
 typedef struct rnnscan_step_params {
     ulong h0_off, c_off, hn_off;    /* this layer's first state element        */
     ulong order_off, lengths_off;   /* int arrays [B]                          */
-    ulong y_off, y_ts, y_bs;        /* y element (i,b,dir,j): y_off + i*y_ts + b*y_bs + dir*H + j */
+    ulong y_off, y_ts, y_bs;        /* y element (i,b,dir,j): y_off + i*y_ts + b*y_bs + dir*S + j */
+    ulong m_off;                    /* m [D][B][H], with a projection          */
     int gx_ld, gx_dir;              /* gx row length; first column of direction 1 */
     int s, B, B_active;             /* s, B_active: host loop only             */
     int H, Hp;
     int s0, s_end, by_step;         /* the steps this launch covers, addressing */
-    int pad0, pad1;
+    int S, pad0;                    /* S: the width of h (H, or proj_size)     */
 } rnnscan_step_params;
 
 /* The arguments of every step and persistent kernel, then the names their
@@ -222,11 +231,11 @@ typedef struct rnnscan_step_params {
 
 #define PARAMS_UNPACK                                                                     \
     const int gx_ld = p.gx_ld, s = p.s, B = p.B, B_active = p.B_active;                   \
-    const int H = p.H, Hp = p.Hp, s0 = p.s0, by_step = p.by_step;                         \
+    const int H = p.H, Hp = p.Hp, S = p.S, s0 = p.s0, by_step = p.by_step;                \
     const ulong h0_off = p.h0_off, c_off = p.c_off, hn_off = p.hn_off;                    \
     const ulong y_off = p.y_off, y_ts = p.y_ts, y_bs = p.y_bs;                            \
     const __global float *h0 = state;                                                     \
     __global float *c = state, *h_n = state;                                              \
     const __global int *order = (const __global int *)(state + p.order_off);              \
     const __global int *lengths = (const __global int *)(state + p.lengths_off);          \
-    (void)s, (void)B_active, (void)order, (void)c, (void)s0, (void)by_step
+    (void)s, (void)B_active, (void)order, (void)c, (void)s0, (void)by_step, (void)S

@@ -10,6 +10,11 @@
  * at model creation, so the 8 units are contiguous; rows or panels, see
  * W_BLOCK in common.cl) and one scalar of each row's previous state.
  *
+ * With RNNSCAN_PROJ (an LSTM with proj_size P): h is P wide (the recurrent
+ * product runs over S = P values of h_{t-1}) and the step writes m_t = o *
+ * tanh(c_t) to the state buffer; rnnscan_state_projection then makes h_t
+ * (state_projection.cl).
+ *
  * Sequences: slot -> sequence b through `order` (sorted by length, longest
  * first), so the sequences still running at step s are the first B_active
  * slots and finished ones cost nothing.  Sequence b of length len is at time
@@ -18,7 +23,7 @@
  * t, or at step slots in a chunk (by_step, see rnnscan_step_params in
  * common.cl); the LSTM cell state is updated in place in c (one owner per
  * element); h_n is written at the sequence's last step.  y is addressed as
- * y[y_off + i*y_ts + b*y_bs + dir*H + j], which covers time-major and
+ * y[y_off + i*y_ts + b*y_bs + dir*S + j], which covers time-major and
  * batch-first outputs.  Rows past B_active repeat the last slot and store
  * nothing.  Arguments: PARAMS_ARGS in common.cl (gx, W_hh of each direction,
  * y, the state buffer with h0, c, h_n, order, lengths, and the by-value
@@ -43,8 +48,8 @@
     const int yi##r = by_step ? s - s0 + 1 : t##r;                                        \
     const int yp##r = by_step ? s - s0 : (dir ? t##r + 1 : t##r - 1);                     \
     const __global float *hp##r =                                                         \
-        s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * H                               \
-               : y + y_off + (size_t)yp##r * y_ts + (size_t)b##r * y_bs + (size_t)dir * H; \
+        s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * S                               \
+               : y + y_off + (size_t)yp##r * y_ts + (size_t)b##r * y_bs + (size_t)dir * S; \
     const __global float *gxr##r =                                                        \
         gx + ((size_t)(by_step ? s - s0 : t##r) * B + b##r) * gx_ld + gate_base;          \
     rnnscan_gates a##r;                                                                   \
@@ -57,15 +62,15 @@
 #if RNNSCAN_STEP_LOCAL
 #define STEP_KTILE 128
 /* Row r's h_{t-1}[k0 .. k0+kn) into its slice of h_tile, the work-group's
- * items taking every S-th value; then the FMAs read it from there.  The
- * loop bounds depend on H alone and a work-group shares get_global_id(1),
- * so every item of a group meets the same barriers. */
+ * items taking every get_local_size(0)-th value; then the FMAs read it from
+ * there.  The loop bounds depend on S alone and a work-group shares
+ * get_global_id(1), so every item of a group meets the same barriers. */
 #define STEP_ROW_STAGE(r) h_tile[r * STEP_KTILE + i] = hp##r[k0 + i];
 #define STEP_ROW_FMA(r) \
     rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(h_tile[r * STEP_KTILE + k]), &w_k);
 #define STEP_K_LOOP(EACH)                                                                 \
-    for (int k0 = 0; k0 < H; k0 += STEP_KTILE) {                                          \
-        const int kn = min(STEP_KTILE, H - k0);                                           \
+    for (int k0 = 0; k0 < S; k0 += STEP_KTILE) {                                          \
+        const int kn = min(STEP_KTILE, S - k0);                                           \
         for (int i = get_local_id(0); i < kn; i += get_local_size(0)) {                   \
             EACH(STEP_ROW_STAGE)                                                          \
         }                                                                                 \
@@ -80,14 +85,26 @@
 #else
 #define STEP_ROW_FMA(r) rnnscan_gates_fma(&a##r, RNNSCAN_VSPLAT(hp##r[k]), &w_k);
 #define STEP_K_LOOP(EACH)                                                                 \
-    for (int k = 0; k < H; k++) {                                                         \
+    for (int k = 0; k < S; k++) {                                                         \
         rnnscan_gates w_k;                                                                \
         rnnscan_gate_weights(&w_k, w + k * w_ks, w_gs);                                   \
         EACH(STEP_ROW_FMA)                                                                \
     }
 #endif
 
-/* Row r's new state: c in place, y at its time, h_n at its last step. */
+/* Row r's new state: c in place, y at its time, h_n at its last step; with
+ * a projection, o * tanh(c) to m instead (rnnscan_state_projection makes h
+ * from it and stores y and h_n). */
+#if RNNSCAN_PROJ
+#define STEP_ROW_STORE_H(r)                                                               \
+    RNNSCAN_VSTORE_N(state + p.m_off + ((size_t)dir * B + b##r) * H + j0, h##r, n);
+#else
+#define STEP_ROW_STORE_H(r)                                                               \
+    RNNSCAN_VSTORE_N(y + y_off + (size_t)yi##r * y_ts + (size_t)b##r * y_bs +             \
+                         (size_t)dir * S + j0, h##r, n);                                  \
+    if (s == len##r - 1)                                                                  \
+        RNNSCAN_VSTORE_N(h_n + hn_off + ((size_t)dir * B + b##r) * S + j0, h##r, n);
+#endif
 #define STEP_ROW_FINISH(r)                                                                \
     if (live##r && unit_live) {                                                           \
         __global float *cs##r = c + c_off + ((size_t)dir * B + b##r) * H + j0;            \
@@ -97,10 +114,7 @@
             RNNSCAN_CELL_READS_H_PREV ? RNNSCAN_VLOAD_N(hp##r + j0, n) : RNNSCAN_VSPLAT(0.0f), &c##r);\
         if (RNNSCAN_CELL_STATE)                                                           \
             RNNSCAN_VSTORE_N(cs##r, c##r, n);                                             \
-        RNNSCAN_VSTORE_N(y + y_off + (size_t)yi##r * y_ts + (size_t)b##r * y_bs +         \
-                             (size_t)dir * H + j0, h##r, n);                              \
-        if (s == len##r - 1)                                                              \
-            RNNSCAN_VSTORE_N(h_n + hn_off + ((size_t)dir * B + b##r) * H + j0, h##r, n);  \
+        STEP_ROW_STORE_H(r)                                                               \
     }
 
 __kernel void rnnscan_step(PARAMS_ARGS)
@@ -115,7 +129,7 @@ __kernel void rnnscan_step(PARAMS_ARGS)
 #endif
     const size_t gate_base = (size_t)dir * p.gx_dir + j0;
     const __global rnnscan_weight *w_hh = dir ? w_hh1 : w_hh0;
-    const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_GATES, H, Hp, j0);
+    const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_GATES, S, Hp, j0);
     const size_t w_ks = W_KSTRIDE(RNNSCAN_GATES, Hp), w_gs = W_GSTRIDE(Hp);
     const rnnscan_vec b_hn = rnnscan_b_hn(w_hh, H, Hp, j0);
     RNNSCAN_STEP_EACH(STEP_ROW_START)
@@ -134,4 +148,5 @@ __kernel void rnnscan_step(PARAMS_ARGS)
 #undef STEP_ROW0_ONLY
 #undef STEP_K_LOOP
 #undef STEP_ROW_FINISH
+#undef STEP_ROW_STORE_H
 #endif /* RNNSCAN_ENTRY == RNNSCAN_ENTRY_STEP */

@@ -43,6 +43,8 @@ typedef struct rnnscan_dims {
     int gates;      /* G */
     int input;      /* X */
     int hidden;     /* H */
+    int proj;       /* P: an LSTM's proj_size, 0 = none */
+    int state;      /* S: the width of h (and of each direction's output): P or H */
     int layers;     /* L */
     int directions; /* D */
     size_t rows;    /* G*H */
@@ -52,16 +54,17 @@ typedef struct rnnscan_dims {
 typedef struct rnnscan_run_dims {
     int T, B;
     size_t x_elems;     /* T*B*X            */
-    size_t y_elems;     /* T*B*D*H          */
-    size_t state_elems; /* B*H: one layer-direction's state */
+    size_t y_elems;     /* T*B*D*S          */
+    size_t state_elems; /* B*H: one layer-direction's cell state (and h, where S = H) */
     size_t gates_elems; /* T*B*G*H: one layer-direction's hoisted input projection */
 } rnnscan_run_dims;
 
 /* One layer-direction's host copy of its weights, PyTorch layout; absent
- * biases are zeros.  input = X for layer 0, D*H above. */
+ * biases are zeros.  input = X for layer 0, D*S above; w_hr [P][H] with a
+ * projection, else NULL. */
 typedef struct rnnscan_layer {
     int input;
-    float *w_ih, *w_hh, *b_ih, *b_hh;
+    float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
 } rnnscan_layer;
 
 /* What a backend can run beyond one forward layer over full-length,
@@ -71,7 +74,8 @@ enum {
     RNNSCAN_FEATURE_BIDIRECTIONAL = 1 << 1,
     RNNSCAN_FEATURE_BATCH_FIRST = 1 << 2,
     RNNSCAN_FEATURE_LENGTHS = 1 << 3,
-    RNNSCAN_FEATURE_ALL = 0xF
+    RNNSCAN_FEATURE_PROJECTION = 1 << 4, /* LSTM proj_size */
+    RNNSCAN_FEATURE_ALL = 0x1F
 };
 
 struct rnnscan_model;

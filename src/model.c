@@ -22,6 +22,16 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
                         "RNNSCAN_F16 or RNNSCAN_BF16)", (int)d->weight_type);
     if (d->num_layers < 0)
         return FAIL_ARG(NULL, "model_create: num_layers must be >= 0, got %d", d->num_layers);
+    if (d->proj_size < 0 || (d->proj_size > 0 && d->cell != RNNSCAN_CELL_LSTM) ||
+        d->proj_size >= d->hidden_size)
+        return FAIL_ARG(NULL,
+                        "model_create: proj_size = %d %s (PyTorch's rule: 0, or 0 < proj_size "
+                        "< hidden_size = %d, for lstm only)",
+                        d->proj_size,
+                        d->proj_size > 0 && d->cell != RNNSCAN_CELL_LSTM
+                            ? "is for lstm only, and the cell is not"
+                            : "is out of range",
+                        d->hidden_size);
     /* L*D (layer-directions, an int count and index) and D*H (the output
      * width, the input of layers above the first) must fit an int. */
     const int directions = d->bidirectional ? 2 : 1;
@@ -43,6 +53,7 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
         {d->num_layers > 1, RNNSCAN_FEATURE_LAYERS, "stacked layers"},
         {d->bidirectional != 0, RNNSCAN_FEATURE_BIDIRECTIONAL, "bidirectional models"},
         {d->batch_first != 0, RNNSCAN_FEATURE_BATCH_FIRST, "batch_first input"},
+        {d->proj_size > 0, RNNSCAN_FEATURE_PROJECTION, "LSTM projections (proj_size)"},
     };
     for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
         if (needs[i].asked && !(features & needs[i].feature))
@@ -80,6 +91,7 @@ static void release_layers(rnnscan_model *m)
         free(m->layers[i].w_hh);
         free(m->layers[i].b_ih);
         free(m->layers[i].b_hh);
+        free(m->layers[i].w_hr);
     }
     free(m->layers);
     m->layers = NULL;
@@ -91,7 +103,7 @@ static void release_layers(rnnscan_model *m)
  * power of 2 and beyond would round to infinity) is refused. */
 static rnnscan_status round_layer(rnnscan_weight_type type, const rnnscan_weights *src,
                                   rnnscan_layer *layer, int index, size_t n_ih, size_t n_hh,
-                                  size_t rows)
+                                  size_t rows, size_t n_hr)
 {
     const struct {
         const char *name;
@@ -101,7 +113,8 @@ static rnnscan_status round_layer(rnnscan_weight_type type, const rnnscan_weight
     } arrays[] = {{"w_ih", src->w_ih, layer->w_ih, n_ih},
                   {"w_hh", src->w_hh, layer->w_hh, n_hh},
                   {"b_ih", src->b_ih, layer->b_ih, rows},
-                  {"b_hh", src->b_hh, layer->b_hh, rows}};
+                  {"b_hh", src->b_hh, layer->b_hh, rows},
+                  {"w_hr", src->w_hr, layer->w_hr, n_hr}};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
         const size_t bad = rnnscan_round_weights(type, arrays[a].copy, arrays[a].n);
         if (bad < arrays[a].n) /* only a given array can hold a bad value */
@@ -121,22 +134,31 @@ static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int
 {
     const rnnscan_dims *d = &m->dims;
     rnnscan_layer *layer = &m->layers[index];
-    layer->input = index < d->directions ? d->input : d->directions * d->hidden;
+    layer->input = index < d->directions ? d->input : d->directions * d->state;
     if (!w->w_ih || !w->w_hh)
         return FAIL_ARG(NULL, "model_create: weights[%d].%s is NULL (required)", index,
                         !w->w_ih ? "w_ih" : "w_hh");
-    size_t n_ih, n_hh;
+    if ((w->w_hr != NULL) != (d->proj > 0))
+        return FAIL_ARG(NULL, "model_create: weights[%d].w_hr is %s", index,
+                        d->proj ? "NULL (required with proj_size)"
+                                : "given but proj_size is 0 (set proj_size, the rows of w_hr)");
+    size_t n_ih, n_hh, n_hr = 0;
     RNNSCAN_TRY(array_elems(&n_ih, "w_ih", index, d->rows, (size_t)layer->input));
-    RNNSCAN_TRY(array_elems(&n_hh, "w_hh", index, d->rows, (size_t)d->hidden));
+    RNNSCAN_TRY(array_elems(&n_hh, "w_hh", index, d->rows, (size_t)d->state));
+    if (d->proj)
+        RNNSCAN_TRY(array_elems(&n_hr, "w_hr", index, (size_t)d->proj, (size_t)d->hidden));
     layer->w_ih = copy_or_zero(w->w_ih, n_ih);
     layer->w_hh = copy_or_zero(w->w_hh, n_hh);
     layer->b_ih = copy_or_zero(w->b_ih, d->rows);
     layer->b_hh = copy_or_zero(w->b_hh, d->rows);
-    if (!layer->w_ih || !layer->w_hh || !layer->b_ih || !layer->b_hh)
+    layer->w_hr = d->proj ? copy_or_zero(w->w_hr, n_hr) : NULL;
+    if (!layer->w_ih || !layer->w_hh || !layer->b_ih || !layer->b_hh ||
+        (d->proj && !layer->w_hr))
         return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY,
-                            "model_create: no host memory for weights[%d] (%zu + %zu floats)",
-                            index, n_ih, n_hh);
-    return round_layer(m->desc.weight_type, w, layer, index, n_ih, n_hh, d->rows);
+                            "model_create: no host memory for weights[%d] (%zu + %zu + %zu "
+                            "floats)",
+                            index, n_ih, n_hh, n_hr);
+    return round_layer(m->desc.weight_type, w, layer, index, n_ih, n_hh, d->rows, n_hr);
 }
 
 rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,
@@ -172,6 +194,8 @@ rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_mode
     d->gates = rnnscan_cell_gates(desc->cell);
     d->input = desc->input_size;
     d->hidden = desc->hidden_size;
+    d->proj = desc->proj_size;
+    d->state = d->proj ? d->proj : d->hidden;
     d->layers = m->desc.num_layers;
     d->directions = m->desc.bidirectional ? 2 : 1;
     d->rows = (size_t)d->gates * (size_t)d->hidden;
@@ -235,7 +259,8 @@ static rnnscan_status check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_
     if (!r->x)
         return FAIL_ARG(err, "scan: x is NULL (required, [T][B][X])");
     if (!r->y)
-        return FAIL_ARG(err, "scan: y is NULL (required, [T][B][D*H])");
+        return FAIL_ARG(err, "scan: y is NULL (required, [T][B][D*%s])",
+                        m->dims.proj ? "proj_size" : "H");
     int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
     if (!is_lstm && (r->c0 || r->c_n))
         return FAIL_ARG(err, "scan: %s given but the cell is %s (cell state is LSTM only)",
@@ -254,7 +279,7 @@ static rnnscan_status check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_
         return FAIL_ARG(err, "scan: unknown schedule %d", (int)r->schedule);
 
     size_t T = (size_t)r->seq_len, B = (size_t)r->batch, X = (size_t)m->dims.input;
-    size_t DH = (size_t)m->dims.directions * (size_t)m->dims.hidden, bytes;
+    size_t DH = (size_t)m->dims.directions * (size_t)m->dims.state, bytes;
     d->T = r->seq_len;
     d->B = r->batch;
     if (!rnnscan_mul3_size(&d->x_elems, T, B, X) || !rnnscan_mul3_size(&d->y_elems, T, B, DH) ||
@@ -296,7 +321,8 @@ rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, const float *
         return rnnscan_fail(&model->err, RNNSCAN_NOT_SUPPORTED,
                             "step: one-layer, one-direction models only; use scan with T = 1");
     if (!h_next)
-        return FAIL_ARG(&model->err, "step: h_next is NULL (required, [B][H])");
+        return FAIL_ARG(&model->err, "step: h_next is NULL (required, [B][%s])",
+                        model->dims.proj ? "proj_size" : "H");
     if (model->desc.cell == RNNSCAN_CELL_LSTM && !c_next)
         return FAIL_ARG(&model->err, "step: c_next is NULL (required for lstm, [B][H])");
     rnnscan_run run = {0};

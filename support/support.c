@@ -47,25 +47,29 @@ void fill_nan(float *dst, size_t n)
         dst[i] = NAN;
 }
 
-int weights_alloc_pytorch_init(weights_buf *w, rng *r, rnnscan_cell cell, int X, int H,
+int weights_alloc_pytorch_init(weights_buf *w, rng *r, rnnscan_cell cell, int X, int H, int P,
                                int with_bias)
 {
     size_t rows = (size_t)rnnscan_cell_gates(cell) * (size_t)H;
+    const int S = P ? P : H;
     float k = (float)(1.0 / sqrt((double)H));
     w->w_ih = malloc(rows * (size_t)X * sizeof(float));
-    w->w_hh = malloc(rows * (size_t)H * sizeof(float));
+    w->w_hh = malloc(rows * (size_t)S * sizeof(float));
     w->b_ih = with_bias ? malloc(rows * sizeof(float)) : NULL;
     w->b_hh = with_bias ? malloc(rows * sizeof(float)) : NULL;
-    if (!w->w_ih || !w->w_hh || (with_bias && (!w->b_ih || !w->b_hh))) {
+    w->w_hr = P ? malloc((size_t)P * (size_t)H * sizeof(float)) : NULL;
+    if (!w->w_ih || !w->w_hh || (with_bias && (!w->b_ih || !w->b_hh)) || (P && !w->w_hr)) {
         weights_free(w);
         return 0;
     }
     fill_uniform(r, w->w_ih, rows * (size_t)X, -k, k);
-    fill_uniform(r, w->w_hh, rows * (size_t)H, -k, k);
+    fill_uniform(r, w->w_hh, rows * (size_t)S, -k, k);
     if (with_bias) {
         fill_uniform(r, w->b_ih, rows, -k, k);
         fill_uniform(r, w->b_hh, rows, -k, k);
     }
+    if (P)
+        fill_uniform(r, w->w_hr, (size_t)P * (size_t)H, -k, k);
     return 1;
 }
 
@@ -75,12 +79,13 @@ void weights_free(weights_buf *w)
     free(w->w_hh);
     free(w->b_ih);
     free(w->b_hh);
-    w->w_ih = w->w_hh = w->b_ih = w->b_hh = NULL;
+    free(w->w_hr);
+    w->w_ih = w->w_hh = w->b_ih = w->b_hh = w->w_hr = NULL;
 }
 
 rnnscan_weights weights_view(const weights_buf *w)
 {
-    rnnscan_weights v = {w->w_ih, w->w_hh, w->b_ih, w->b_hh};
+    rnnscan_weights v = {w->w_ih, w->w_hh, w->b_ih, w->b_hh, w->w_hr};
     return v;
 }
 

@@ -22,11 +22,13 @@ void fill_nan(float *dst, size_t n);        /* poison outputs before a run */
 
 /* A model's weights owned by the caller, PyTorch layout; biases optional. */
 typedef struct weights_buf {
-    float *w_ih, *w_hh, *b_ih, *b_hh;
+    float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr; /* w_hr: [P][H] with a projection */
 } weights_buf;
 
-/* PyTorch's default init: every parameter U(-1/sqrt(H), 1/sqrt(H)). */
-int weights_alloc_pytorch_init(weights_buf *w, rng *r, rnnscan_cell cell, int X, int H,
+/* PyTorch's default init: every parameter U(-1/sqrt(H), 1/sqrt(H)).  P: an
+ * LSTM's proj_size (0: none; W_hh is then [G*H][P] and w_hr [P][H], drawn
+ * last so P = 0 draws what it always drew). */
+int weights_alloc_pytorch_init(weights_buf *w, rng *r, rnnscan_cell cell, int X, int H, int P,
                                int with_bias);
 void weights_free(weights_buf *w);
 rnnscan_weights weights_view(const weights_buf *w);

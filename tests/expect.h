@@ -25,7 +25,7 @@ static inline double expect_outputs(const char *label, const problem *p, const o
                                     const outputs *want, double atol, double rtol)
 {
     double worst = expect_close(label, "y", got->y, want->y, p->y_elems, atol, rtol);
-    double r = expect_close(label, "h_n", got->h_n, want->h_n, p->state_elems, atol, rtol);
+    double r = expect_close(label, "h_n", got->h_n, want->h_n, p->h_elems, atol, rtol);
     worst = r > worst ? r : worst;
     if (p->tc.cell == RNNSCAN_CELL_LSTM) {
         r = expect_close(label, "c_n", got->c_n, want->c_n, p->state_elems, atol, rtol);

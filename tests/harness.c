@@ -11,30 +11,33 @@ int problem_make(problem *p, const test_case *tc, uint64_t seed)
     p->tc = *tc;
     rng r = rng_seeded(seed);
     const int L = tc->layers > 1 ? tc->layers : 1, D = tc->bidir ? 2 : 1;
+    const int S = tc->proj ? tc->proj : tc->H; /* the state width */
     p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first,
-                                   tc->weight_type};
+                                   tc->weight_type, tc->proj};
     p->weights = calloc((size_t)(L * D), sizeof *p->weights);
     p->views = calloc((size_t)(L * D), sizeof *p->views);
     if (!p->weights || !p->views)
         return 0;
     for (int i = 0; i < L * D; i++) {
-        int in = i < D ? tc->X : D * tc->H;
-        if (!weights_alloc_pytorch_init(&p->weights[i], &r, tc->cell, in, tc->H, tc->bias))
+        int in = i < D ? tc->X : D * S;
+        if (!weights_alloc_pytorch_init(&p->weights[i], &r, tc->cell, in, tc->H, tc->proj,
+                                        tc->bias))
             return 0;
         p->views[i] = weights_view(&p->weights[i]);
     }
     p->x_elems = (size_t)tc->T * tc->B * tc->X;
-    p->y_elems = (size_t)tc->T * tc->B * D * tc->H;
+    p->y_elems = (size_t)tc->T * tc->B * D * S;
+    p->h_elems = (size_t)L * D * tc->B * S;
     p->state_elems = (size_t)L * D * tc->B * tc->H;
     p->x = malloc(p->x_elems * sizeof *p->x);
     if (!p->x)
         return 0;
     fill_normal(&r, p->x, p->x_elems, 1.0f);
     if (tc->state) {
-        p->h0 = malloc(p->state_elems * sizeof *p->h0);
+        p->h0 = malloc(p->h_elems * sizeof *p->h0);
         if (!p->h0)
             return 0;
-        fill_normal(&r, p->h0, p->state_elems, 1.0f);
+        fill_normal(&r, p->h0, p->h_elems, 1.0f);
         if (tc->cell == RNNSCAN_CELL_LSTM) {
             p->c0 = malloc(p->state_elems * sizeof *p->c0);
             if (!p->c0)
@@ -70,7 +73,7 @@ void problem_free(problem *p)
 int outputs_alloc(outputs *o, const problem *p)
 {
     o->y = malloc(p->y_elems * sizeof *o->y);
-    o->h_n = malloc(p->state_elems * sizeof *o->h_n);
+    o->h_n = malloc(p->h_elems * sizeof *o->h_n);
     o->c_n = p->tc.cell == RNNSCAN_CELL_LSTM ? malloc(p->state_elems * sizeof *o->c_n) : NULL;
     return o->y && o->h_n && (p->tc.cell != RNNSCAN_CELL_LSTM || o->c_n);
 }
@@ -86,7 +89,7 @@ void outputs_free(outputs *o)
 rnnscan_status problem_scan(rnnscan_model *model, const problem *p, outputs *o)
 {
     fill_nan(o->y, p->y_elems);
-    fill_nan(o->h_n, p->state_elems);
+    fill_nan(o->h_n, p->h_elems);
     if (o->c_n)
         fill_nan(o->c_n, p->state_elems);
     rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
@@ -127,8 +130,12 @@ double worst_ratio(const float *got, const float *want, size_t n, double atol, d
 
 const char *case_name(const test_case *tc, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s L=%d%s%s%s%s%s%s", rnnscan_cell_name(tc->cell),
-             tc->T, tc->B, tc->X, tc->H, tc->bias ? " bias" : " nobias",
+    char proj[24] = "";
+    if (tc->proj)
+        snprintf(proj, sizeof proj, " P=%d", tc->proj);
+    snprintf(buf, size, "%s T=%d B=%d X=%d H=%d%s%s%s L=%d%s%s%s%s%s%s",
+             rnnscan_cell_name(tc->cell), tc->T, tc->B, tc->X, tc->H, proj,
+             tc->bias ? " bias" : " nobias",
              tc->state ? " h0/c0" : "", tc->layers > 1 ? tc->layers : 1,
              tc->bidir ? " bidir" : "", tc->batch_first ? " batch_first" : "",
              tc->lengths ? " lengths" : "",
@@ -142,13 +149,16 @@ static size_t round_up(size_t v, size_t k) { return (v + k - 1) / k * k; }
 size_t opencl_largest_weights(const test_case *tc)
 {
     const size_t G = (size_t)rnnscan_cell_gates(tc->cell), H = (size_t)tc->H;
+    const size_t S = tc->proj ? (size_t)tc->proj : H; /* the width of h */
     const size_t D = tc->bidir ? 2 : 1, Hp = round_up(H, 8), Gd = round_up(G * Hp, 16);
     size_t In = (size_t)tc->X;
-    if (tc->layers > 1 && D * H > In)
-        In = D * H;
+    if (tc->layers > 1 && D * S > In)
+        In = D * S;
     const size_t elem = tc->weight_type == RNNSCAN_F32 ? 4 : 2; /* the bias stays float */
-    const size_t w_ih = In * Gd * elem, w_hh = (H * G * Hp + Hp) * elem, bias = D * Gd * 4;
-    const size_t most = w_ih > w_hh ? w_ih : w_hh;
+    const size_t w_ih = In * Gd * elem, w_hh = (S * G * Hp + Hp) * elem, bias = D * Gd * 4;
+    const size_t w_hr = tc->proj ? H * round_up(S, 8) * elem : 0;
+    size_t most = w_ih > w_hh ? w_ih : w_hh;
+    most = most > w_hr ? most : w_hr;
     return most > bias ? most : bias;
 }
 

@@ -18,6 +18,7 @@ typedef struct test_case {
     int lengths; /* random per-sequence lengths in [1, T] */
     rnnscan_schedule schedule;
     rnnscan_weight_type weight_type; /* 0 = F32 */
+    int proj;    /* LSTM proj_size P (0: none): h, y, h0, h_n are P wide */
 } test_case;
 
 /* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's
@@ -29,7 +30,8 @@ typedef struct problem {
     rnnscan_weights *views;
     float *x, *h0, *c0;
     int *lengths;
-    size_t x_elems, y_elems, state_elems; /* state: all L*D layer-directions */
+    size_t x_elems, y_elems, state_elems; /* state: c of all L*D layer-directions */
+    size_t h_elems;                       /* h of all L*D: state_elems, or P wide */
 } problem;
 
 /* Outputs (owned) of one run. */

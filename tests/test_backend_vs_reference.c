@@ -85,11 +85,13 @@ typedef struct span {
 #define ALL_CELLS {RNNSCAN_CELL_RNN_TANH, RNNSCAN_CELL_GRU}
 #define BOTH_SCHEDULES {RNNSCAN_SCHEDULE_HOST, RNNSCAN_SCHEDULE_PERSISTENT}
 #define HALF_TYPES {RNNSCAN_F16, RNNSCAN_BF16}
+#define LSTM_ONLY {RNNSCAN_CELL_LSTM, RNNSCAN_CELL_LSTM}
 
-/* The features, in the order a row expands them (the last varies fastest). */
+/* The features, in the order a row expands them (the last varies fastest).
+ * F_PROJ: 1 = an LSTM projection of P = H / 2 (H >= 2). */
 enum {
     F_CELL, F_LAYERS, F_BIDIR, F_LENGTHS, F_BATCH_FIRST, F_BIAS, F_STATE, F_SCHEDULE,
-    F_WEIGHT_TYPE, FEATURES
+    F_WEIGHT_TYPE, F_PROJ, FEATURES
 };
 
 typedef enum shape_set {
@@ -111,7 +113,8 @@ typedef struct row {
     shape shape; /* for ROW_SHAPE */
     union {
         struct {
-            span cell, layers, bidir, lengths, batch_first, bias, state, schedule, weight_type;
+            span cell, layers, bidir, lengths, batch_first, bias, state, schedule, weight_type,
+                proj;
         };
         span feature[FEATURES];
     };
@@ -194,6 +197,34 @@ static const row rows[] = {
      .weight_type = HALF_TYPES,
      .seed = 9100,
      .tol = F32_VS_DOUBLE},
+    /* LSTM projections (proj_size, P = H / 2): h, y, h0, h_n P wide, c H wide;
+     * the projection is one more product of H terms per output, as the
+     * recurrent one, so the float32 tolerance holds; every feature at once */
+    {.name = "projections",
+     .how = SCAN,
+     .shapes = FEATURE_SHAPES,
+     .cell = LSTM_ONLY,
+     .layers = {1, 2},
+     .bidir = BOTH,
+     .lengths = BOTH,
+     .batch_first = BOTH,
+     .state = BOTH,
+     .schedule = BOTH_SCHEDULES,
+     .proj = ON,
+     .bias_off_every = 3,
+     .seed = 12000,
+     .tol = F32_VS_DOUBLE},
+    /* ... with f16 and bf16 weights (W_hr rounded too) */
+    {.name = "projections weight types",
+     .how = SCAN,
+     .shapes = SWEEP_SHAPES,
+     .cell = LSTM_ONLY,
+     .bias = ON,
+     .state = ON,
+     .weight_type = HALF_TYPES,
+     .proj = ON,
+     .seed = 12100,
+     .tol = F32_VS_DOUBLE},
     /* rnnscan_model_step in place, as the header allows, chained over steps */
     {.name = "step in place",
      .how = STEP_IN_PLACE,
@@ -203,6 +234,17 @@ static const row rows[] = {
      .bias = ON,
      .state = ON,
      .seed = 77,
+     .seed_of = seed_fixed,
+     .tol = F32_VS_DOUBLE},
+    {.name = "projections step in place",
+     .how = STEP_IN_PLACE,
+     .shapes = ROW_SHAPE,
+     .shape = {1, 5, 7, 19},
+     .cell = LSTM_ONLY,
+     .bias = ON,
+     .state = ON,
+     .proj = ON,
+     .seed = 78,
      .seed_of = seed_fixed,
      .tol = F32_VS_DOUBLE},
     /* one model reused: any state the backend keeps between calls is redone;
@@ -217,6 +259,19 @@ static const row rows[] = {
      .batch_first = ON,
      .bias = ON,
      .seed = 31,
+     .seed_of = seed_fixed,
+     .tol = F32_VS_DOUBLE},
+    {.name = "projections many runs",
+     .how = MANY_RUNS,
+     .shapes = ROW_SHAPE,
+     .shape = {1, 1, 6, 10},
+     .cell = LSTM_ONLY,
+     .layers = {2, 2},
+     .bidir = ON,
+     .batch_first = ON,
+     .bias = ON,
+     .proj = ON,
+     .seed = 32,
      .seed_of = seed_fixed,
      .tol = F32_VS_DOUBLE},
 };
@@ -244,6 +299,14 @@ static int supported(const backend_caps *b, const row *r, const test_case *tc, c
         *why = "the persistent schedule is OpenCL's";
         return 0;
     }
+    if (tc->proj < 0) {
+        *why = "a projection needs H >= 2 (P < H)";
+        return 0;
+    }
+    if (tc->proj && tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
+        *why = "the persistent schedule does not run LSTM projections";
+        return 0;
+    }
     if (!b->features && (tc->layers > 1 || tc->bidir || tc->lengths || tc->batch_first)) {
         *why = "no layers, bidirectional, lengths or batch_first here";
         return 0;
@@ -266,13 +329,15 @@ static void set_feature(test_case *tc, int f, int v)
     case F_STATE: tc->state = v; break;
     case F_SCHEDULE: tc->schedule = (rnnscan_schedule)v; break;
     case F_WEIGHT_TYPE: tc->weight_type = (rnnscan_weight_type)v; break;
+    case F_PROJ: tc->proj = !v ? 0 : tc->H >= 2 ? tc->H / 2 : -1; break; /* -1: unsupported */
     }
 }
 
 /* Whether feature f counts in a row's combination index. */
 static int indexed(const row *r, int f)
 {
-    return f != F_SCHEDULE && f != F_WEIGHT_TYPE && !(f == F_BIAS && r->bias_off_every > 0);
+    return f != F_SCHEDULE && f != F_WEIGHT_TYPE && f != F_PROJ &&
+           !(f == F_BIAS && r->bias_off_every > 0);
 }
 
 typedef void case_fn(const row *r, const test_case *tc, uint64_t seed, void *arg);
@@ -364,17 +429,17 @@ static void run_step_in_place(const row *r, const test_case *tc, uint64_t seed, 
     problem p;
     cr_assert(problem_make(&p, tc, seed), "out of memory");
     const int lstm = tc->cell == RNNSCAN_CELL_LSTM;
-    const size_t n = (size_t)tc->B * tc->H;
+    const size_t n = (size_t)tc->B * tc->H, nh = (size_t)tc->B * (tc->proj ? tc->proj : tc->H);
     float *h[2], *c[2];
     rnnscan_context *ctxs[2] = {ctx, ref};
     for (int k = 0; k < 2; k++) {
-        h[k] = malloc(n * sizeof *h[k]);
+        h[k] = malloc(nh * sizeof *h[k]);
         c[k] = malloc(n * sizeof *c[k]);
         cr_assert(h[k] && c[k], "out of memory");
         rnnscan_model *m;
         cr_assert_eq(rnnscan_model_create(ctxs[k], &p.desc, p.views, &m), RNNSCAN_OK, "%s",
                      rnnscan_last_error());
-        memcpy(h[k], p.h0, n * sizeof *h[k]);
+        memcpy(h[k], p.h0, nh * sizeof *h[k]);
         if (lstm)
             memcpy(c[k], p.c0, n * sizeof *c[k]);
         for (int step = 0; step < 3; step++)
@@ -386,7 +451,7 @@ static void run_step_in_place(const row *r, const test_case *tc, uint64_t seed, 
     char name[160], label[200], full[360];
     snprintf(full, sizeof full, "%s%s", case_name(tc, name, sizeof name),
              row_label(r, label, sizeof label));
-    double worst = expect_close(full, "h (step in place)", h[0], h[1], n, r->tol.atol, r->tol.rtol);
+    double worst = expect_close(full, "h (step in place)", h[0], h[1], nh, r->tol.atol, r->tol.rtol);
     if (lstm) {
         double wc =
             expect_close(full, "c (step in place)", c[0], c[1], n, r->tol.atol, r->tol.rtol);

@@ -23,14 +23,47 @@ TestSuite(errors, .init = open_reference, .fini = close_reference);
     } while (0)
 
 static float w_ih[4 * 8 * 3], w_hh[4 * 8 * 8];
-static const rnnscan_weights weights = {w_ih, w_hh, NULL, NULL};
+static const rnnscan_weights weights = {w_ih, w_hh, NULL, NULL, NULL};
 
 static rnnscan_model *lstm_model(void)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     return m;
+}
+
+/* proj_size: LSTM only, 0 < P < H, w_hr given exactly when P is set. */
+Test(errors, projection_arguments)
+{
+    static float w_hr[2 * 8];
+    rnnscan_model *m = (rnnscan_model *)&m;
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 2};
+    const rnnscan_weights with_hr = {w_ih, w_hh, NULL, NULL, w_hr};
+    cr_assert_eq(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_OK, "%s",
+                 rnnscan_last_error());
+    rnnscan_model_free(m);
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights[0].w_hr is NULL (required with proj_size)");
+    cr_expect_null(m);
+    d.proj_size = 0;
+    expect_status(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "w_hr is given but proj_size is 0");
+    d.proj_size = 8;
+    expect_status(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "proj_size = 8 is out of range");
+    d.proj_size = -1;
+    expect_status(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "proj_size = -1");
+    d.proj_size = 2, d.cell = RNNSCAN_CELL_GRU;
+    expect_status(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "for lstm only");
+    /* f16 rounds w_hr too, and names it when it cannot hold a value */
+    d.cell = RNNSCAN_CELL_LSTM, d.weight_type = RNNSCAN_F16;
+    w_hr[5] = 1e6f;
+    expect_status(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights[0].w_hr[5]");
+    w_hr[5] = 0.0f;
 }
 
 Test(errors, status_strings)
@@ -65,7 +98,7 @@ Test(errors, names_parse)
 Test(errors, model_create_arguments)
 {
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
     expect_status(rnnscan_model_create(NULL, &desc, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "context is NULL");
     cr_expect_null(m);
@@ -90,11 +123,11 @@ Test(errors, model_create_arguments)
     d = desc, d.num_layers = -1;
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "num_layers");
-    rnnscan_weights no_hh = {w_ih, NULL, NULL, NULL};
+    rnnscan_weights no_hh = {w_ih, NULL, NULL, NULL, NULL};
     expect_status(rnnscan_model_create(ref, &desc, &no_hh, &m), RNNSCAN_INVALID_ARGUMENT,
                   "weights[0].w_hh is NULL");
     /* a two-layer bidirectional model reads weights[0..3]; weights[2] lacks w_ih */
-    rnnscan_weights four[4] = {weights, weights, {NULL, w_hh, NULL, NULL}, weights};
+    rnnscan_weights four[4] = {weights, weights, {NULL, w_hh, NULL, NULL, NULL}, weights};
     d = desc, d.num_layers = 2, d.bidirectional = 1, d.input_size = 3, d.hidden_size = 1;
     expect_status(rnnscan_model_create(ref, &d, four, &m), RNNSCAN_INVALID_ARGUMENT,
                   "weights[2].w_ih is NULL");
@@ -104,7 +137,7 @@ Test(errors, model_create_arguments)
 Test(errors, model_create_overflow)
 {
     /* G*H*X*4 bytes overflows size_t: rejected before any allocation */
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0, RNNSCAN_F32, 0};
     rnnscan_model *m = NULL;
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "overflows");
@@ -117,7 +150,7 @@ Test(errors, model_create_layers_overflow)
      * hidden_size * directions (the output width) must fit an int: refused
      * before any allocation or read of weights[1...] */
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0, RNNSCAN_F32};
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0, RNNSCAN_F32, 0};
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "num_layers = 2147483647 with 2 directions is too large");
     cr_expect_null(m);
@@ -198,7 +231,7 @@ Test(errors, scan_arguments)
 
 Test(errors, cell_state_only_for_lstm)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     float x[3] = {0}, y[8], c[8] = {0};
@@ -228,7 +261,7 @@ Test(errors, not_supported)
         cr_expect(strstr(rnnscan_last_error(), "persistent") != NULL);
     rnnscan_model_free(m);
 
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0, RNNSCAN_F32};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0, RNNSCAN_F32, 0};
     rnnscan_weights four[4] = {weights, weights, weights, weights};
     float w_ih_wide[4 * 8 * 16];
     four[2].w_ih = four[3].w_ih = w_ih_wide;

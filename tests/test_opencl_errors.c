@@ -71,7 +71,7 @@ Test(opencl_errors, build_failure_hands_over_the_log)
     cr_assert_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "%s", rnnscan_last_error());
     unsetenv("RNNSCAN_BUILD_OPTIONS"); /* read at context creation */
     float w[4 * 3 * 2] = {0};
-    rnnscan_weights weights = {w, w, NULL, NULL};
+    rnnscan_weights weights = {w, w, NULL, NULL, NULL};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_GRU, .input_size = 2, .hidden_size = 2};
     rnnscan_model *m = (rnnscan_model *)&m;
     cr_expect_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_BUILD_FAILED);
@@ -108,8 +108,8 @@ Test(opencl_errors, weights_larger_than_max_alloc)
     cr_assert_eq(rnnscan_list_devices(&info, 1, &n), RNNSCAN_OK);
     size_t limit_floats = info.max_alloc_bytes / sizeof(float);
     float w = 0.5f;
-    rnnscan_weights weights = {&w, &w, NULL, NULL};
-    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_weights weights = {&w, &w, NULL, NULL, NULL};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0, RNNSCAN_F32, 0};
     size_t huge = limit_floats / 16 + 1; /* w_ih packed as [X][16] with H = 1 */
     desc.input_size = (int)(huge < 0x7fffffff ? huge : 0x7fffffff);
     float *big = calloc((size_t)desc.input_size, sizeof *big);

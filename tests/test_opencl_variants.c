@@ -18,7 +18,7 @@
 static rnnscan_model *make_model(rnnscan_context *ctx, rnnscan_cell cell)
 {
     static float w[4 * 8 * 8];
-    rnnscan_weights weights = {w, w, NULL, NULL};
+    rnnscan_weights weights = {w, w, NULL, NULL, NULL};
     rnnscan_model_desc desc = {.cell = cell, .input_size = 8, .hidden_size = 8};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_OK, "%s",
@@ -105,9 +105,40 @@ Test(variants, step_local_memory_edges, .timeout = 300)
             snprintf(suffix, sizeof suffix, " step_layout 2 row %zu H %d", i, tc.H);
             expect_case(ctx, ref, &tc, 400u + (unsigned)cell, suffix, ATOL, RTOL);
         }
+        /* an LSTM projection: the k loop runs over P = 300 (three tiles, the
+         * last partial), the state projection over 38 blocks of 8 outputs */
+        test_case tc = {.cell = RNNSCAN_CELL_LSTM, .T = 3, .B = 5, .X = 6, .H = 536, .bias = 1,
+                        .state = 1, .bidir = 1, .lengths = 1, .schedule = RNNSCAN_SCHEDULE_HOST,
+                        .proj = 300};
+        expect_case(ctx, ref, &tc, 410u, " step_layout 2 projection", ATOL, RTOL);
         rnnscan_context_free(ctx);
     }
     rnnscan_context_free(ref);
+}
+
+/* An LSTM projection runs on the host schedule: AUTO picks it without a
+ * probe, and asking for the persistent one is refused, naming why. */
+Test(variants, projection_schedules)
+{
+    rnnscan_context *ctx = open_backend_or_skip(RNNSCAN_BACKEND_OPENCL);
+    test_case tc = {.cell = RNNSCAN_CELL_LSTM, .T = 4, .B = 3, .X = 5, .H = 9, .bias = 1,
+                    .proj = 4, .schedule = RNNSCAN_SCHEDULE_AUTO};
+    problem p;
+    outputs o;
+    cr_assert(problem_make(&p, &tc, 5) && outputs_alloc(&o, &p), "out of memory");
+    rnnscan_model *m = NULL;
+    cr_assert_eq(rnnscan_model_create(ctx, &p.desc, p.views, &m), RNNSCAN_OK, "%s",
+                 rnnscan_last_error());
+    cr_expect_eq(problem_scan(m, &p, &o), RNNSCAN_OK, "%s", rnnscan_last_error());
+    cr_expect_eq(rnnscan_model_last_schedule(m), RNNSCAN_SCHEDULE_HOST);
+    p.tc.schedule = RNNSCAN_SCHEDULE_PERSISTENT;
+    cr_expect_eq(problem_scan(m, &p, &o), RNNSCAN_NOT_SUPPORTED);
+    cr_expect(strstr(rnnscan_model_error(m), "does not run LSTM projections") != NULL, "%s",
+              rnnscan_model_error(m));
+    rnnscan_model_free(m);
+    outputs_free(&o);
+    problem_free(&p);
+    rnnscan_context_free(ctx);
 }
 
 Test(variants, bad_tuning_is_refused)
@@ -131,23 +162,24 @@ Test(variants, bad_tuning_is_refused)
  * the build depends on, and the projection does not depend on the cell. */
 Test(variants, keys_name_every_build_input)
 {
-    enum { PER_CELL = 2 * 2 * 4 * 3, N = 3 * 4 * PER_CELL };
+    enum { PER_CELL = 2 * 2 * 8 * 3, N = 4 * 4 * PER_CELL };
     static char keys[N][256], options[N][256];
     int n = 0;
     const cl_tuning shapes[2] = {{6, 3, 8, 1, 0, 0}, {4, 1, 1, 0, 1, 1}};
-    for (int entry = 0; entry < 3; entry++)
+    for (int entry = 0; entry < 4; entry++)
         for (int cell = 0; cell < 4; cell++)
             for (int s = 0; s < 2; s++)
                 for (int w = 0; w < 2; w++)
-                    for (int local = 0; local < 4; local++)
+                    for (int flags = 0; flags < 8; flags++)
                         for (int type = 0; type < 3; type++, n++) {
                             cl_variant v = {.entry = (cl_entry)entry,
                                             .cell = (rnnscan_cell)cell,
                                             .weight_type = (rnnscan_weight_type)type,
+                                            .proj = flags >> 2,
                                             .tuning = shapes[s]};
                             v.tuning.w_panels = w;
-                            v.tuning.proj_local = local & 1;
-                            v.tuning.step_local = local >> 1;
+                            v.tuning.proj_local = flags & 1;
+                            v.tuning.step_local = flags >> 1 & 1;
                             cl_variant_render(&v, options[n], sizeof options[n], keys[n],
                                               sizeof keys[n]);
                             cr_expect(strstr(options[n], "-DRNNSCAN_ENTRY=") != NULL, "%s",
@@ -160,6 +192,7 @@ Test(variants, keys_name_every_build_input)
             cr_expect_eq(same_key, same_options, "'%s' / '%s' against '%s' / '%s'", keys[i],
                          options[i], keys[j], options[j]);
         }
-    /* the projection: one key for every cell */
+    /* the input projection and the state projection: one key for every cell */
     cr_expect_str_eq(keys[0], keys[PER_CELL]);
+    cr_expect_str_eq(keys[3 * 4 * PER_CELL], keys[3 * 4 * PER_CELL + PER_CELL]);
 }

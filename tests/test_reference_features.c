@@ -22,7 +22,7 @@ static void run_single(rnnscan_cell cell, int in, const rnnscan_weights *w, int 
                        const float *x, const float *h0, const float *c0, float *y, float *h_n,
                        float *c_n)
 {
-    rnnscan_model_desc desc = {cell, in, H, 1, 0, 0, RNNSCAN_F32};
+    rnnscan_model_desc desc = {cell, in, H, 1, 0, 0, RNNSCAN_F32, 0};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, w, &m), RNNSCAN_OK, "%s", rnnscan_last_error());
     rnnscan_run r = {.seq_len = T_, .batch = B_, .x = x, .h0 = h0, .c0 = c0, .y = y, .h_n = h_n,
@@ -154,7 +154,7 @@ Test(features, batch_first_is_transposed)
         for (int b = 0; b < B; b++)
             cr_expect(memcmp(ob.y + (b * T + t) * 2 * H, o.y + (t * B + b) * 2 * H,
                              sizeof(float) * 2 * H) == 0, "t %d b %d", t, b);
-    cr_expect(memcmp(ob.h_n, o.h_n, sizeof(float) * p.state_elems) == 0, "states stay [L*D][B][H]");
+    cr_expect(memcmp(ob.h_n, o.h_n, sizeof(float) * p.h_elems) == 0, "states stay [L*D][B][H]");
     outputs_free(&o);
     outputs_free(&ob);
     problem_free(&p);

@@ -122,7 +122,7 @@ static void one_round(worker *k, int round)
                 record(k, "round %d: a successful scan left last_error \"%s\"", round,
                        rnnscan_last_error());
             check(k, "y", p, o->y, w->want[c].y, p->y_elems, round);
-            check(k, "h_n", p, o->h_n, w->want[c].h_n, p->state_elems, round);
+            check(k, "h_n", p, o->h_n, w->want[c].h_n, p->h_elems, round);
             if (o->c_n)
                 check(k, "c_n", p, o->c_n, w->want[c].c_n, p->state_elems, round);
             k->checked++;

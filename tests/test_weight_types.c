@@ -54,7 +54,7 @@ static void same_as_rounded_f32(rnnscan_weight_type type)
         cr_assert_eq(memcmp(got.y, want.y, as_given.y_elems * sizeof(float)), 0,
                      "%s %s: y differs from F32 on pre-rounded weights",
                      rnnscan_cell_name(tc.cell), rnnscan_weight_type_name(type));
-        cr_assert_eq(memcmp(got.h_n, want.h_n, as_given.state_elems * sizeof(float)), 0);
+        cr_assert_eq(memcmp(got.h_n, want.h_n, as_given.h_elems * sizeof(float)), 0);
         if (got.c_n)
             cr_assert_eq(memcmp(got.c_n, want.c_n, as_given.state_elems * sizeof(float)), 0);
         /* rounding happened: the result moved away from float32 weights' */
@@ -82,7 +82,7 @@ Test(weight_types, refused_when_not_storable, .init = open_ref, .fini = close_re
 {
     float w_ih[4 * 3] = {0}, w_hh[4 * 3 * 3] = {0};
     w_hh[5] = 70000.0f; /* above f16's largest, 65504 */
-    rnnscan_weights weights = {w_ih, w_hh, NULL, NULL};
+    rnnscan_weights weights = {w_ih, w_hh, NULL, NULL, NULL};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 1, .hidden_size = 3,
                                .weight_type = RNNSCAN_F16};
     rnnscan_model *m = (rnnscan_model *)&m;

@@ -9,7 +9,8 @@
  * cpu_gemm_f16c.c  for f16 panels with F16C instructions
  * cpu_cells.c   the cell descriptors (one const row per cell variant) and
  *               their fused activations + state updates (cpu_math.h: exp, tanh)
- * cpu_scan.c    the layer / direction / time loops
+ * cpu_scan.c    the layer / direction / time loops (and an LSTM's projection,
+ *               h = m W_hr^T after the cell pass, m its unprojected output)
  *
  * Internally every sequence tensor is in "packed" layout, PyTorch's
  * PackedSequence: sequences sorted by length, descending; for each step t the
@@ -87,12 +88,14 @@ int cpu_cell_find(rnnscan_cell cell, cpu_cell *out);
 
 /* One layer-direction, ready to run. */
 typedef struct cpu_layer {
-    const float *w_ih, *w_hh; /* PyTorch layout, borrowed from rnnscan_layer */
+    const float *w_ih, *w_hh, *w_hr; /* PyTorch layout, borrowed from rnnscan_layer;
+                                        w_hr [P][H] with a projection, else NULL */
     int input;
     float *bias;       /* [G*H] b_ih + b_hh, b_ih alone in hh_apart gates */
     float *b_apart;    /* [popcount(hh_apart)*H] b_hh of the hh_apart gates, in gate
                           order (GRU: b_hn, added inside r * (W_hn h + b_hn)); else NULL */
     cpu_packed hh, ih; /* W_hh^T and W_ih^T for the small kernel */
+    cpu_packed hr;     /* W_hr^T, with a projection */
 } cpu_layer;
 
 typedef struct cpu_model {

@@ -14,6 +14,7 @@ static void free_layers(cpu_model *cm, int count)
         free(cm->layers[i].b_apart);
         cpu_packed_free(&cm->layers[i].hh);
         cpu_packed_free(&cm->layers[i].ih);
+        cpu_packed_free(&cm->layers[i].hr);
     }
     free(cm->layers);
     free(cm->scratch);
@@ -30,6 +31,7 @@ static int prepare_layer(const rnnscan_model *m, const cpu_cell_desc *cell,
     const size_t rows = m->dims.rows;
     dst->w_ih = src->w_ih;
     dst->w_hh = src->w_hh;
+    dst->w_hr = src->w_hr;
     dst->input = src->input;
     dst->bias = malloc(rows * sizeof *dst->bias);
     if (!dst->bias)
@@ -54,7 +56,9 @@ static int prepare_layer(const rnnscan_model *m, const cpu_cell_desc *cell,
         }
     }
     const rnnscan_weight_type type = m->desc.weight_type;
-    if (!cpu_pack(src->w_hh, (int)rows, (int)H, type, &dst->hh))
+    if (!cpu_pack(src->w_hh, (int)rows, m->dims.state, type, &dst->hh))
+        return 0;
+    if (src->w_hr && !cpu_pack(src->w_hr, m->dims.proj, (int)H, type, &dst->hr))
         return 0;
     return cpu_pack(src->w_ih, (int)rows, src->input, type, &dst->ih);
 }

@@ -42,9 +42,10 @@ typedef struct pass {
     const cpu_order *o;
     const cpu_layer *cl;
     const float *in; /* packed [rows][cl->input] */
-    float *out;      /* packed [rows][D*H], this direction's columns at dir*H */
+    float *out;      /* packed [rows][D*S], this direction's columns at dir*S */
     int dir, steps_per_chunk, has_h0;
-    float *gx, *gh, *h, *c; /* scratch */
+    float *gx, *gh, *h, *c; /* scratch: h [B][S], c [B][H] */
+    float *unproj;          /* scratch [B][H]: the cell's output before the projection */
 } pass;
 
 /* g = the projection of packed rows [r, r + n) (biases are added later). */
@@ -61,9 +62,19 @@ static void project(const pass *p, size_t r, int n, float *g)
 static void recur(const pass *p, int n, float *g)
 {
     const int apart = p->cell->desc->hh_apart != 0;
-    const int N = (int)p->m->dims.rows, H = p->m->dims.hidden;
+    const int N = (int)p->m->dims.rows, S = p->m->dims.state;
     float *dst = apart ? p->gh : g;
-    cpu_product(n, N, H, p->h, (size_t)H, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !apart);
+    cpu_product(n, N, S, p->h, (size_t)S, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !apart);
+}
+
+/* With a projection: h = unproj W_hr^T for the n running sequences, copied to
+ * their output rows (row stride ldout). */
+static void project_state(const pass *p, int n, float *out, size_t ldout)
+{
+    const int P = p->m->dims.proj, H = p->m->dims.hidden;
+    cpu_product(n, P, H, p->unproj, (size_t)H, p->cl->w_hr, &p->cl->hr, p->h, (size_t)P, 0);
+    for (int b = 0; b < n; b++)
+        memcpy(out + (size_t)b * ldout, p->h + (size_t)b * P, (size_t)P * sizeof *out);
 }
 
 /* Steps [t0, t1) in the direction's order: one projection, then the steps. */
@@ -71,7 +82,7 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
 {
     const rnnscan_model *m = p->m;
     const cpu_order *o = p->o;
-    const size_t GH = m->dims.rows, DH = (size_t)m->dims.directions * m->dims.hidden;
+    const size_t GH = m->dims.rows, DS = (size_t)m->dims.directions * m->dims.state;
     const size_t r0 = o->off[t0];
     const int apart = p->cell->desc->hh_apart != 0;
     cpu_step_fn *const step = p->cell->step;
@@ -86,19 +97,26 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
             recur(p, n, g);
         }
         *first &= n == 0;
-        step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->h, p->c,
-             p->out + o->off[t] * DH + (size_t)p->dir * m->dims.hidden, DH);
+        float *out = p->out + o->off[t] * DS + (size_t)p->dir * m->dims.state;
+        if (m->dims.proj) { /* the cell writes unproj (its h and its out), then the projection */
+            step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->unproj, p->c,
+                 p->unproj, (size_t)m->dims.hidden);
+            project_state(p, n, out, DS);
+        } else {
+            step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->h, p->c, out, DS);
+        }
     }
 }
 
 static void run_direction(pass *p, const rnnscan_run *run, int index)
 {
     const rnnscan_model *m = p->m;
-    const int T = p->o->T, H = m->dims.hidden, has_c = p->cell->desc->has_c;
-    const size_t state_at = (size_t)index * (size_t)p->o->B * (size_t)H;
-    cpu_state_in(p->o, run->h0 ? run->h0 + state_at : NULL, H, p->h);
+    const int T = p->o->T, H = m->dims.hidden, S = m->dims.state, has_c = p->cell->desc->has_c;
+    const size_t h_at = (size_t)index * (size_t)p->o->B * (size_t)S;
+    const size_t c_at = (size_t)index * (size_t)p->o->B * (size_t)H;
+    cpu_state_in(p->o, run->h0 ? run->h0 + h_at : NULL, S, p->h);
     if (has_c)
-        cpu_state_in(p->o, run->c0 ? run->c0 + state_at : NULL, H, p->c);
+        cpu_state_in(p->o, run->c0 ? run->c0 + c_at : NULL, H, p->c);
     int first = 1;
     for (int done = 0; done < T; done += p->steps_per_chunk) {
         const int len = T - done < p->steps_per_chunk ? T - done : p->steps_per_chunk;
@@ -108,17 +126,17 @@ static void run_direction(pass *p, const rnnscan_run *run, int index)
             run_chunk(p, done, done + len, &first);
     }
     if (run->h_n)
-        cpu_state_out(p->o, p->h, H, run->h_n + state_at);
+        cpu_state_out(p->o, p->h, S, run->h_n + h_at);
     if (has_c && run->c_n)
-        cpu_state_out(p->o, p->c, H, run->c_n + state_at);
+        cpu_state_out(p->o, p->c, H, run->c_n + c_at);
 }
 
 rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_run_dims *d)
 {
     cpu_model *cm = m->impl;
-    const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden;
+    const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden, S = m->dims.state;
     const int L = m->dims.layers, D = m->dims.directions, bf = m->desc.batch_first;
-    const size_t GH = m->dims.rows, DH = (size_t)D * (size_t)H;
+    const size_t GH = m->dims.rows, DH = (size_t)D * (size_t)S; /* the output width */
     const cpu_cell_desc *cell = cm->cell.desc;
     const int apart = cell->hh_apart != 0, has_c = cell->has_c;
 
@@ -152,8 +170,9 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     const size_t at_buf1 = plan_take(&pl, nbuf > 1 ? rows : 0, DH * sizeof(float));
     const size_t at_gx = plan_take(&pl, steps * (size_t)B, GH * sizeof(float));
     const size_t at_gh = plan_take(&pl, apart ? (size_t)B : 0, GH * sizeof(float));
-    const size_t at_h = plan_take(&pl, (size_t)B, (size_t)H * sizeof(float));
+    const size_t at_h = plan_take(&pl, (size_t)B, (size_t)S * sizeof(float));
     const size_t at_c = plan_take(&pl, has_c ? (size_t)B : 0, (size_t)H * sizeof(float));
+    const size_t at_m = plan_take(&pl, m->dims.proj ? (size_t)B : 0, (size_t)H * sizeof(float));
     if (pl.overflow)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                             "cpu: T=%d, B=%d: scratch size overflows", T, B);
@@ -174,7 +193,8 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     float *bufs[2] = {(float *)(base + at_buf0), (float *)(base + at_buf1)};
     pass p = {.m = m, .cell = &cm->cell, .o = &o, .steps_per_chunk = (int)steps,
               .has_h0 = run->h0 != NULL, .gx = (float *)(base + at_gx),
-              .gh = (float *)(base + at_gh), .h = (float *)(base + at_h), .c = (float *)(base + at_c)};
+              .gh = (float *)(base + at_gh), .h = (float *)(base + at_h), .c = (float *)(base + at_c),
+              .unproj = (float *)(base + at_m)};
     for (int l = 0; l < L; l++) {
         p.in = in;
         p.out = l == L - 1 && identity ? run->y : bufs[l % 2];

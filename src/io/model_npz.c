@@ -9,14 +9,17 @@
 
 #define FAIL_FMT(...) rnnscan_fail(NULL, RNNSCAN_FORMAT_ERROR, __VA_ARGS__)
 
-enum { W_IH, W_HH, B_IH, B_HH, N_PARAMS };
-static const char *const param_base[N_PARAMS] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+enum { W_IH, W_HH, B_IH, B_HH, W_HR, N_PARAMS };
+static const char *const param_base[N_PARAMS] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                                                 "weight_hr"};
 
 /* What the description implies. */
 typedef struct layout {
     int layers;     /* L: num_layers, 0 meaning 1 */
     int directions; /* D: 2 if bidirectional */
     int gates;      /* G */
+    int lstm;       /* the cell may have projections (weight_hr) */
+    int proj;       /* weight_hr_l0 is present: every layer-direction has one */
 } layout;
 
 static void param_name(char *buf, size_t cap, int param, int layer, int direction)
@@ -44,8 +47,12 @@ static rnnscan_status check_member_name(const char *name, const layout *lay)
     int reverse = rest && strcmp(rest, "_reverse") == 0;
     if (layer < 0 || (*rest != '\0' && !reverse))
         return FAIL_FMT("unexpected array '%s': not a parameter name (expected weight_ih_l<k>, "
-                        "weight_hh_l<k>, bias_ih_l<k> or bias_hh_l<k>, optionally with "
-                        "_reverse)",
+                        "weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k> or, for an lstm with "
+                        "proj_size, weight_hr_l<k>, optionally with _reverse)",
+                        name);
+    if (strncmp(name, "weight_hr", 9) == 0 && !lay->lstm)
+        return FAIL_FMT("unexpected array '%s': projections (weight_hr, PyTorch's proj_size) "
+                        "are lstm only",
                         name);
     if (layer >= lay->layers)
         return FAIL_FMT("unexpected array '%s': the model has %d layer%s (layers 0 to %d)",
@@ -55,18 +62,26 @@ static rnnscan_status check_member_name(const char *name, const layout *lay)
     return RNNSCAN_OK;
 }
 
-/* Every weight must be there; biases come in pairs.  Stops at the first
- * missing name, so a huge num_layers costs nothing. */
-static rnnscan_status check_presence(const rnnscan_npz *npz, const layout *lay,
+/* Every weight must be there (weight_hr everywhere or nowhere, as
+ * weight_hr_l0 says); biases come in pairs.  Stops at the first missing
+ * name, so a huge num_layers costs nothing. */
+static rnnscan_status check_presence(const rnnscan_npz *npz, layout *lay,
                                      int *has_bias /* [L*D] */)
 {
     char name[64], other[64];
+    param_name(name, sizeof name, W_HR, 0, 0);
+    lay->proj = rnnscan_npz_find(npz, name) >= 0;
     for (int l = 0; l < lay->layers; l++) {
         for (int d = 0; d < lay->directions; d++) {
-            for (int p = W_IH; p <= W_HH; p++) {
+            for (int p = W_IH; p <= W_HR; p++) {
+                if ((p == B_IH || p == B_HH) || (p == W_HR && !lay->proj))
+                    continue;
                 param_name(name, sizeof name, p, l, d);
                 if (rnnscan_npz_find(npz, name) < 0)
-                    return FAIL_FMT("missing array '%s'", name);
+                    return FAIL_FMT("missing array '%s'%s", name,
+                                    p == W_HR ? " (weight_hr_l0 is present: PyTorch saves one "
+                                                "per layer and direction)"
+                                              : "");
             }
             param_name(name, sizeof name, B_IH, l, d);
             param_name(other, sizeof other, B_HH, l, d);
@@ -114,7 +129,27 @@ static rnnscan_status infer_size(const char *name, const rnnscan_array *a, const
     return RNNSCAN_OK;
 }
 
-/* Loads the L*D*4 arrays (absent biases stay empty), then checks every shape. */
+/* P and H of a projected LSTM from weight_hr_l0 [P][H], unless desc gives
+ * them (then they must agree, checked with every shape below). */
+static rnnscan_status infer_projection(const rnnscan_array *hr, rnnscan_model_desc *desc)
+{
+    if (hr->ndim != 2 || hr->shape[0] == 0 || hr->shape[1] == 0 || hr->shape[0] > INT_MAX ||
+        hr->shape[1] > INT_MAX) {
+        char found[256];
+        rnnscan_format_shape(found, sizeof found, hr->ndim, hr->shape);
+        return FAIL_FMT("weight_hr_l0: expected shape (proj_size, H), both in 1..INT_MAX, "
+                        "found %s",
+                        found);
+    }
+    if (desc->proj_size == 0)
+        desc->proj_size = (int)hr->shape[0];
+    if (desc->hidden_size == 0)
+        desc->hidden_size = (int)hr->shape[1];
+    return RNNSCAN_OK;
+}
+
+/* Loads the L*D*5 arrays (absent biases and projections stay empty), then
+ * checks every shape. */
 static rnnscan_status load_arrays(rnnscan_npz *npz, const layout *lay, const int *has_bias,
                                   rnnscan_model_desc *desc, rnnscan_array *arrays)
 {
@@ -122,30 +157,42 @@ static rnnscan_status load_arrays(rnnscan_npz *npz, const layout *lay, const int
     int n = lay->layers * lay->directions;
     for (int i = 0; i < n; i++) {
         for (int p = 0; p < N_PARAMS; p++) {
-            if (p >= B_IH && !has_bias[i])
+            if (((p == B_IH || p == B_HH) && !has_bias[i]) || (p == W_HR && !lay->proj))
                 continue;
             param_name(name, sizeof name, p, i / lay->directions, i % lay->directions);
             RNNSCAN_TRY(rnnscan_npz_get(npz, name, &arrays[i * N_PARAMS + p]));
         }
     }
-    /* Sizes: from desc, else from layer 0 (H first: G*H is weight_ih's row count). */
+    if (desc->proj_size > 0 && !lay->proj)
+        return FAIL_FMT("proj_size = %d but there is no weight_hr_l0 (the projection's "
+                        "weights)",
+                        desc->proj_size);
+    /* Sizes: from desc, else from layer 0: H and P from weight_hr with a
+     * projection, else H from weight_hh (G*H is weight_ih's row count). */
+    if (lay->proj)
+        RNNSCAN_TRY(infer_projection(&arrays[W_HR], desc));
     size_t G = (size_t)lay->gates;
     char rows_text[32];
     snprintf(rows_text, sizeof rows_text, "%zu*H", G);
     RNNSCAN_TRY(infer_size("weight_hh_l0", &arrays[W_HH], rows_text, "H", desc->hidden_size,
                            &desc->hidden_size));
     size_t H = (size_t)desc->hidden_size, rows = G * H;
+    size_t S = lay->proj ? (size_t)desc->proj_size : H; /* the state width */
     snprintf(rows_text, sizeof rows_text, "%zu", rows);
     RNNSCAN_TRY(infer_size("weight_ih_l0", &arrays[W_IH], rows_text, "X", desc->input_size,
                            &desc->input_size));
-    size_t X = (size_t)desc->input_size, DH = (size_t)lay->directions * H;
+    size_t X = (size_t)desc->input_size, DS = (size_t)lay->directions * S;
     for (int i = 0; i < n; i++) {
         int l = i / lay->directions, d = i % lay->directions;
         const rnnscan_array *a = &arrays[i * N_PARAMS];
+        if (lay->proj) {
+            param_name(name, sizeof name, W_HR, l, d);
+            RNNSCAN_TRY(expect_shape(name, &a[W_HR], 2, S, H));
+        }
         param_name(name, sizeof name, W_HH, l, d);
-        RNNSCAN_TRY(expect_shape(name, &a[W_HH], 2, rows, H));
+        RNNSCAN_TRY(expect_shape(name, &a[W_HH], 2, rows, S));
         param_name(name, sizeof name, W_IH, l, d);
-        RNNSCAN_TRY(expect_shape(name, &a[W_IH], 2, rows, l == 0 ? X : DH));
+        RNNSCAN_TRY(expect_shape(name, &a[W_IH], 2, rows, l == 0 ? X : DS));
         for (int p = B_IH; p <= B_HH && has_bias[i]; p++) {
             param_name(name, sizeof name, p, l, d);
             RNNSCAN_TRY(expect_shape(name, &a[p], 1, rows, 0));
@@ -170,8 +217,13 @@ static rnnscan_status check_args(rnnscan_context *context, rnnscan_npz *npz,
                             "model_from_npz: num_layers = %d, input_size = %d, hidden_size = "
                             "%d (none may be negative)",
                             desc->num_layers, desc->input_size, desc->hidden_size);
+    if (desc->proj_size < 0)
+        return rnnscan_fail(NULL, RNNSCAN_INVALID_ARGUMENT,
+                            "model_from_npz: proj_size = %d (0: from the file)", desc->proj_size);
     lay->layers = desc->num_layers == 0 ? 1 : desc->num_layers;
     lay->directions = desc->bidirectional ? 2 : 1;
+    lay->lstm = desc->cell == RNNSCAN_CELL_LSTM;
+    lay->proj = 0;
     return RNNSCAN_OK;
 }
 
@@ -217,7 +269,7 @@ rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz
         for (size_t i = 0; i < n; i++) {
             rnnscan_array *a = &arrays[i * N_PARAMS];
             weights[i] = (rnnscan_weights){a[W_IH].data, a[W_HH].data, a[B_IH].data,
-                                           a[B_HH].data};
+                                           a[B_HH].data, a[W_HR].data};
         }
         /* Its status and detail pass through unchanged (today NOT_SUPPORTED
          * for stacked or bidirectional models). */

@@ -44,12 +44,12 @@ static rnnscan_status plan_chunks(rnnscan_model *m, const rnnscan_run_dims *d, c
     const cl_model *cm = m->impl;
     const size_t f = sizeof(float), limit = cl->alloc_limit;
     const size_t L = (size_t)m->dims.layers, D = (size_t)m->dims.directions;
-    const size_t H = (size_t)m->dims.hidden, DH = D * H;
+    const size_t H = (size_t)m->dims.hidden, DH = D * (size_t)m->dims.state; /* y's width */
     cp->In = L > 1 && DH > (size_t)m->dims.input ? DH : (size_t)m->dims.input;
     /* per sequence: its state in every layer-direction; per step and
      * sequence: the widest of the gathered inputs, gx and y (y needs two
      * slots, the carried state and one step) */
-    const size_t seq_state = cl_state_bytes(L * D * H, 1);
+    const size_t seq_state = cl_state_bytes(cm, L * D * H, 1);
     size_t widest = D * cp->In;
     widest = widest > (size_t)cm->N ? widest : (size_t)cm->N;
     widest = widest > 2 * DH ? widest : 2 * DH;
@@ -87,7 +87,7 @@ static void gather_inputs(float *xs, const host_seq *in, size_t In_l, const int 
             }
 }
 
-/* Step 4: ys [n][nb][D*H] back to their times in out. */
+/* Step 4: ys [n][nb][D*H] back to their times in out (H: the width of h). */
 static void scatter_outputs(const host_seq *out, const float *ys, size_t H, const int *lengths,
                             int T, int D, int s0, int n, size_t b0, size_t nb)
 {
@@ -110,20 +110,21 @@ static rnnscan_status upload_group_state(rnnscan_model *m, const rnnscan_run *ru
                                          size_t b0, size_t nb)
 {
     cl_model *cm = m->impl;
-    const size_t f = sizeof(float), H = (size_t)m->dims.hidden;
+    const size_t f = sizeof(float);
     const size_t LD = (size_t)m->dims.layers * m->dims.directions;
     const float *given[2] = {run->h0, run->c0};
     const enum cl_state_part part[2] = {STATE_H0, STATE_C};
+    const size_t width[2] = {(size_t)m->dims.state, (size_t)m->dims.hidden}; /* h: S, c: H */
     const int parts = m->desc.cell == RNNSCAN_CELL_LSTM ? 2 : 1;
     for (int k = 0; k < parts; k++) {
-        const size_t at = cl_state_at(cm, part[k]) * f;
+        const size_t at = cl_state_at(cm, part[k]) * f, W = width[k];
         if (!given[k]) {
             RNNSCAN_TRY(cl_upload(m, cm->state.mem, at, NULL, cm->states * f, "zeroing h0 / c0"));
             continue;
         }
         for (size_t ld = 0; ld < LD; ld++)
-            RNNSCAN_TRY(cl_upload(m, cm->state.mem, at + ld * nb * H * f,
-                                  given[k] + (ld * B + b0) * H, nb * H * f,
+            RNNSCAN_TRY(cl_upload(m, cm->state.mem, at + ld * nb * W * f,
+                                  given[k] + (ld * B + b0) * W, nb * W * f,
                                   "uploading h0 / c0"));
     }
     /* read by the device before the host plans the next group: every chunk
@@ -137,15 +138,16 @@ static rnnscan_status download_group_state(rnnscan_model *m, const rnnscan_run *
                                            size_t b0, size_t nb)
 {
     cl_model *cm = m->impl;
-    const size_t f = sizeof(float), H = (size_t)m->dims.hidden;
+    const size_t f = sizeof(float);
     const size_t LD = (size_t)m->dims.layers * m->dims.directions;
     float *dst[2] = {run->h_n, run->c_n};
     const enum cl_state_part part[2] = {STATE_HN, STATE_C};
+    const size_t width[2] = {(size_t)m->dims.state, (size_t)m->dims.hidden}; /* h: S, c: H */
     for (int k = 0; k < 2; k++)
         for (size_t ld = 0; dst[k] && ld < LD; ld++)
-            RNNSCAN_TRY(cl_download(m, dst[k] + (ld * B + b0) * H, cm->state.mem,
-                                    (cl_state_at(cm, part[k]) + ld * nb * H) * f, nb * H * f, 0,
-                                    "reading h_n / c_n"));
+            RNNSCAN_TRY(cl_download(m, dst[k] + (ld * B + b0) * width[k], cm->state.mem,
+                                    (cl_state_at(cm, part[k]) + ld * nb * width[k]) * f,
+                                    nb * width[k] * f, 0, "reading h_n / c_n"));
     return RNNSCAN_OK;
 }
 
@@ -161,7 +163,7 @@ static rnnscan_status run_layer_chunks(rnnscan_model *m, const rnnscan_run *run,
 {
     cl_model *cm = m->impl;
     const int D = m->dims.directions, T = run->seq_len, steps = cl_steps(cm, T);
-    const size_t f = sizeof(float), H = (size_t)m->dims.hidden, DH = (size_t)D * H;
+    const size_t f = sizeof(float), S = (size_t)m->dims.state, DH = (size_t)D * S;
     const size_t In_l = (size_t)m->layers[l * D].input, slot = nb * DH * f;
     const int *lengths = run->lengths;
     cl_layer_io io = {.in = cm->x.mem, .in_ld = (cl_int)In_l, .B = (cl_int)nb, .out = cm->y.mem};
@@ -179,7 +181,7 @@ static rnnscan_status run_layer_chunks(rnnscan_model *m, const rnnscan_run *run,
         RNNSCAN_TRY(cl_enqueue_steps(m, l, &io, run->schedule));
         /* blocking: the host scatters ys and reuses xs next */
         RNNSCAN_TRY(cl_download(m, h->ys, cm->y.mem, slot, (size_t)n * slot, 1, "reading y"));
-        scatter_outputs(out, h->ys, H, lengths, T, D, s0, n, b0, nb);
+        scatter_outputs(out, h->ys, S, lengths, T, D, s0, n, b0, nb);
         if (s0 + n < steps) { /* the last step's state becomes slot 0 of the next chunk */
             cl_int rc = clEnqueueCopyBuffer(cl_backend_of(m)->queue, cm->y.mem, cm->y.mem,
                                             (size_t)n * slot, 0, slot, 0, NULL, NULL);
@@ -197,7 +199,7 @@ static rnnscan_status run_groups(rnnscan_model *m, const rnnscan_run *run,
     cl_model *cm = m->impl;
     const int L = m->dims.layers, bf = m->desc.batch_first;
     const size_t B = (size_t)d->B, T = (size_t)d->T, X = (size_t)m->dims.input;
-    const size_t DH = (size_t)m->dims.directions * m->dims.hidden;
+    const size_t DH = (size_t)m->dims.directions * m->dims.state;
     /* element (t, b) of x and of every layer's output, time-major or batch-first */
     const host_seq x = {run->x, NULL, bf ? X : B * X, bf ? T * X : X};
     host_seq outs[2] = {{run->y, run->y, bf ? DH : B * DH, bf ? T * DH : DH},
@@ -223,16 +225,16 @@ rnnscan_status cl_chunked_scan(rnnscan_model *m, const rnnscan_run *run, const r
 {
     cl_model *cm = m->impl;
     const size_t f = sizeof(float), D = (size_t)m->dims.directions;
-    const size_t DH = D * m->dims.hidden, L = (size_t)m->dims.layers;
+    const size_t DH = D * m->dims.state, L = (size_t)m->dims.layers;
     chunk_plan cp = {0, 0, 0};
     RNNSCAN_TRY(plan_chunks(m, d, &cp));
     const size_t rows = cp.Tc * cp.Bc;
     /* sizes are within the limit (plan_chunks), so no product overflows */
     RNNSCAN_TRY(cl_ensure(m, &cm->x, "gathered inputs [D][Tc][Bc][In]", D * rows * cp.In * f));
     RNNSCAN_TRY(cl_ensure(m, &cm->gx, "input projection [Tc][Bc][D*G*H]", rows * cm->N * f));
-    RNNSCAN_TRY(cl_ensure(m, &cm->y, "output slots [Tc+1][Bc][D*H]", (rows + cp.Bc) * DH * f));
+    RNNSCAN_TRY(cl_ensure(m, &cm->y, "output slots [Tc+1][Bc][D*S]", (rows + cp.Bc) * DH * f));
     RNNSCAN_TRY(cl_ensure(m, &cm->state, "state h0, c, h_n [L*D][Bc][H], order and lengths [Bc]",
-                          cl_state_bytes(L * D * cp.Bc * m->dims.hidden, cp.Bc)));
+                          cl_state_bytes(cm, L * D * cp.Bc * m->dims.hidden, cp.Bc)));
     chunk_host h = {malloc(D * rows * cp.In * f), malloc(rows * DH * f),
                     L > 1 ? malloc(d->y_elems * f) : NULL};
     rnnscan_status st = RNNSCAN_OK;

@@ -21,6 +21,7 @@ static void opencl_model_release(rnnscan_model *m)
         for (int d = 0; d < 2; d++) {
             cl_release_mem(&cm->layers[l].w_ih[d]);
             cl_release_mem(&cm->layers[l].w_hh[d]);
+            cl_release_mem(&cm->layers[l].w_hr[d]);
         }
         cl_release_mem(&cm->layers[l].bias);
     }
@@ -34,11 +35,12 @@ static void opencl_model_release(rnnscan_model *m)
     m->impl = NULL;
 }
 
-/* Where element (k, gate g, unit j) of one direction's transposed W_hh goes:
- * rows or panels of 8 units, as W_BLOCK in kernels/common.cl reads it. */
-static size_t w_hh_index(int panels, size_t k, size_t g, size_t j, size_t H, size_t G, size_t Hp)
+/* Where element (k, gate g, unit j) of one direction's transposed W_hh goes
+ * (k < S, the width of h): rows or panels of 8 units, as W_BLOCK in
+ * kernels/common.cl reads it. */
+static size_t w_hh_index(int panels, size_t k, size_t g, size_t j, size_t S, size_t G, size_t Hp)
 {
-    return panels ? (j / 8) * H * G * 8 + k * G * 8 + g * 8 + j % 8 : k * G * Hp + g * Hp + j;
+    return panels ? (j / 8) * S * G * 8 + k * G * 8 + g * 8 + j % 8 : k * G * Hp + g * Hp + j;
 }
 
 /* Where element (k, column col) of one direction's W_ih^T goes: rows [In][Gd]
@@ -62,15 +64,37 @@ static rnnscan_status upload_weights(rnnscan_model *m, cl_mem *dst, const char *
     return cl_create_buffer(m, dst, what, n * sizeof(uint16_t), half);
 }
 
+/* W_hr of direction d of layer l, transposed to [H][Pp] (P padded to 8 with
+ * zeros), as rnnscan_state_projection reads it. */
+static rnnscan_status upload_w_hr(rnnscan_model *m, int l, int d)
+{
+    const size_t H = (size_t)m->dims.hidden, P = (size_t)m->dims.proj, Pp = (P + 7) / 8 * 8;
+    const rnnscan_layer *src = &m->layers[l * m->dims.directions + d];
+    char what[64];
+    snprintf(what, sizeof what, "weights w_hr of layer %d direction %d", l, d);
+    RNNSCAN_TRY(cl_check_alloc(m, what, H * Pp * rnnscan_weight_bytes(m->desc.weight_type)));
+    float *w_hr = calloc(H * Pp, sizeof *w_hr);
+    if (!w_hr)
+        return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
+                            "opencl: no host memory to pack %s", what);
+    for (size_t p = 0; p < P; p++)
+        for (size_t k = 0; k < H; k++)
+            w_hr[k * Pp + p] = src->w_hr[p * H + k];
+    rnnscan_status st = upload_weights(m, &((cl_model *)m->impl)->layers[l].w_hr[d], what, w_hr,
+                                       H * Pp);
+    free(w_hr);
+    return st;
+}
+
 /* Packs direction d of layer l into the kernels' layouts (w_ih, w_hh with
  * b_hn after it) and its part of the layer's bias, and uploads the weights. */
 static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bias)
 {
     cl_model *cm = m->impl;
     const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
-    const int Gd = cm->Gd, In = m->layers[l * D].input;
+    const int S = m->dims.state, Gd = cm->Gd, In = m->layers[l * D].input;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = cl_backend_of(m)->tuning.w_panels;
-    const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)H * G * Hp, n_rec = n_hh + (size_t)Hp;
+    const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)S * G * Hp, n_rec = n_hh + (size_t)Hp;
     char what_ih[64], what_hh[64], why[200];
     snprintf(what_ih, sizeof what_ih, "weights w_ih of layer %d direction %d", l, d);
     snprintf(what_hh, sizeof what_hh, "weights w_hh of layer %d direction %d", l, d);
@@ -94,8 +118,8 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
             const size_t col = (size_t)g * Hp + j;
             for (int k = 0; k < In; k++)
                 w_ih[w_ih_index(panels, k, col, In, Gd)] = src->w_ih[row * In + k];
-            for (int k = 0; k < H; k++)
-                w_hh[w_hh_index(panels, k, g, j, H, G, Hp)] = src->w_hh[row * H + k];
+            for (int k = 0; k < S; k++)
+                w_hh[w_hh_index(panels, k, g, j, S, G, Hp)] = src->w_hh[row * S + k];
             const int n_gate = is_gru && g == 2;
             bias[(size_t)d * Gd + col] = src->b_ih[row] + (n_gate ? 0.0f : src->b_hh[row]);
             if (n_gate)
@@ -105,6 +129,8 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
     if ((st = upload_weights(m, &dst->w_ih[d], what_ih, w_ih, n_ih)) ||
         (st = upload_weights(m, &dst->w_hh[d], what_hh, w_hh, n_rec)))
         goto done;
+    if (m->dims.proj)
+        st = upload_w_hr(m, l, d);
 done:
     free(w_ih);
     free(w_hh);
@@ -128,17 +154,24 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
     return st;
 }
 
-/* The model's three kernel variants (projection, step, persistent), from
- * the context's cache or built now: a scan never builds. */
+/* The model's kernel variants (projection, step, persistent; with an LSTM
+ * projection the state projection instead of the persistent kernel, which
+ * does not run it), from the context's cache or built now: a scan never
+ * builds. */
 static rnnscan_status get_programs(rnnscan_model *m)
 {
     cl_backend *cl = cl_backend_of(m);
     cl_model *cm = m->impl;
-    const cl_program_entry **slots[3] = {&cm->projection, &cm->step, &cm->persistent};
-    const cl_entry entries[3] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT};
-    for (int i = 0; i < 3; i++) {
+    const cl_program_entry **slots[4] = {&cm->projection, &cm->step, &cm->persistent,
+                                         &cm->state_projection};
+    const cl_entry entries[4] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT,
+                                 CL_ENTRY_STATE_PROJECTION};
+    for (int i = 0; i < 4; i++) {
+        if (i == (cm->proj ? 2 : 3))
+            continue;
         const cl_variant v = {.entry = entries[i], .cell = m->desc.cell,
-                              .weight_type = m->desc.weight_type, .tuning = cl->tuning};
+                              .weight_type = m->desc.weight_type, .proj = cm->proj,
+                              .tuning = cl->tuning};
         RNNSCAN_TRY(rnnscan_cl_program_get(cl, &m->err, &v, slots[i], &m->build_ms));
     }
     return RNNSCAN_OK;
@@ -174,6 +207,7 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     if (!cm)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
     m->impl = cm;
+    cm->proj = m->dims.proj > 0;
     cm->Hp = (int)cl_round_up((size_t)m->dims.hidden, 8);
     size_t Gd = cl_round_up((size_t)m->dims.gates * cm->Hp, 16);
     if (Gd * m->dims.directions > 0x7fffffff) {
@@ -211,6 +245,11 @@ static rnnscan_status check_persistent(rnnscan_model *m, rnnscan_errbuf *err)
     cl_backend *cl = cl_backend_of(m);
     const cl_model *cm = m->impl;
     const int units = cl->tuning.scan_units;
+    if (cm->proj)
+        return err ? rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
+                                  "opencl: the persistent schedule does not run LSTM projections "
+                                  "(proj_size); the host schedule does")
+                   : RNNSCAN_NOT_SUPPORTED;
     const size_t Hp = (size_t)cm->Hp, group = Hp / units;
     size_t max_group = cl->max_work_group, local = cl->local_mem_bytes;
     if (cm->persistent->max_group > 0 && cm->persistent->max_group < max_group)

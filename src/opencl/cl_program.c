@@ -11,7 +11,7 @@
 #include "cl_variant.h"
 
 static const char *const kernel_names[] = {"input_projection", "rnnscan_step",
-                                           "rnnscan_persistent"};
+                                           "rnnscan_persistent", "rnnscan_state_projection"};
 
 double rnnscan_cl_now_ms(void)
 {

@@ -51,10 +51,10 @@ int cl_steps(const cl_model *cm, int T)
     return s;
 }
 
-size_t cl_state_bytes(size_t states, size_t B)
+size_t cl_state_bytes(const cl_model *cm, size_t states, size_t B)
 {
     size_t bytes;
-    if (!rnnscan_mul3_size(&bytes, 3, states, sizeof(float)) ||
+    if (!rnnscan_mul3_size(&bytes, cm->proj ? 4 : 3, states, sizeof(float)) ||
         bytes > SIZE_MAX - 2 * B * sizeof(int))
         return 0;
     return bytes + 2 * B * sizeof(int);
@@ -63,13 +63,17 @@ size_t cl_state_bytes(size_t states, size_t B)
 cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B)
 {
     const cl_model *cm = m->impl;
-    const cl_ulong layer = (cl_ulong)l * m->dims.directions * B * m->dims.hidden;
+    const cl_ulong layer = (cl_ulong)l * m->dims.directions * B; /* layer-directions before l */
+    const cl_ulong H = (cl_ulong)m->dims.hidden, S = (cl_ulong)m->dims.state;
     cl_step_params p = {
-        .h0_off = cl_state_at(cm, STATE_H0) + layer, .c_off = cl_state_at(cm, STATE_C) + layer,
-        .hn_off = cl_state_at(cm, STATE_HN) + layer, .order_off = cl_state_at(cm, STATE_ORDER),
+        .h0_off = cl_state_at(cm, STATE_H0) + layer * S,
+        .c_off = cl_state_at(cm, STATE_C) + layer * H,
+        .hn_off = cl_state_at(cm, STATE_HN) + layer * S,
+        .m_off = cm->proj ? cl_state_at(cm, STATE_M) : 0,
+        .order_off = cl_state_at(cm, STATE_ORDER),
         .lengths_off = cl_state_at(cm, STATE_ORDER) + (cl_ulong)B,
         .gx_ld = cm->N, .gx_dir = cm->Gd, .B = B, .B_active = B, .H = m->dims.hidden,
-        .Hp = cm->Hp,
+        .Hp = cm->Hp, .S = m->dims.state,
     };
     return p;
 }
@@ -100,17 +104,17 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
     return cl_launch(m, k, 2, global, NULL);
 }
 
-/* Sets arguments 0..4 of a step or persistent kernel (see PARAMS_ARGS in
- * kernels/common.cl); argument 5 is the parameters. */
+/* Sets arguments 0..4 of a step, persistent or state projection kernel (see
+ * PARAMS_ARGS in kernels/common.cl): `w` is the layer's w_hh, or its w_hr
+ * for the state projection; argument 5 is the parameters. */
 #define ARG_PARAMS 5
-static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, int l, const cl_layer_io *io)
+static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, const cl_mem w[2],
+                                      const cl_layer_io *io)
 {
     cl_model *cm = m->impl;
-    const cl_layer *layer = &cm->layers[l];
-    const cl_mem w_hh1 = m->dims.directions > 1 ? layer->w_hh[1] : layer->w_hh[0];
-    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(layer->w_hh[0]),
-                               CL_ARG(w_hh1), CL_ARG(io->out), CL_ARG(cm->state.mem),
-                               CL_ARGS_END);
+    const cl_mem w1 = m->dims.directions > 1 ? w[1] : w[0];
+    return rnnscan_cl_set_args(&m->err, k, 0, CL_ARG(cm->gx.mem), CL_ARG(w[0]), CL_ARG(w1),
+                               CL_ARG(io->out), CL_ARG(cm->state.mem), CL_ARGS_END);
 }
 
 /* RNNSCAN_STEP_LOCAL's work-group width for `blocks` 8-unit blocks: at most
@@ -142,7 +146,7 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
     if (schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
         const cl_kernel k = cm->persistent->kernel;
         const size_t local_bytes = (size_t)cm->Hp * sizeof(float);
-        RNNSCAN_TRY(set_buffer_args(m, k, l, io));
+        RNNSCAN_TRY(set_buffer_args(m, k, cm->layers[l].w_hh, io));
         RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), local_bytes,
                                         (const void *)NULL, CL_ARGS_END));
         const size_t group = (size_t)cm->Hp / cl->tuning.scan_units;
@@ -150,7 +154,12 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
         return cl_launch(m, k, 3, global, local);
     }
     const cl_kernel k = cm->step->kernel;
-    RNNSCAN_TRY(set_buffer_args(m, k, l, io));
+    RNNSCAN_TRY(set_buffer_args(m, k, cm->layers[l].w_hh, io));
+    /* with a projection, each step is followed by h = W_hr m (state_projection.cl) */
+    const cl_kernel kp = cm->proj ? cm->state_projection->kernel : NULL;
+    if (kp)
+        RNNSCAN_TRY(set_buffer_args(m, kp, cm->layers[l].w_hr, io));
+    const size_t proj_blocks = ((size_t)m->dims.proj + 7) / 8;
     size_t blocks = (size_t)cm->Hp / 8, local[3] = {1, 1, 1};
     if (cl->tuning.step_local) {
         local[0] = step_group_width(cl, cm->step, blocks);
@@ -165,6 +174,11 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
                                       cl->tuning.step_rows,
                                   D};
         RNNSCAN_TRY(cl_launch(m, k, 3, global, cl->tuning.step_local ? local : NULL));
+        if (kp) {
+            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, kp, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));
+            const size_t pglobal[3] = {proj_blocks, (size_t)p.B_active, D};
+            RNNSCAN_TRY(cl_launch(m, kp, 3, pglobal, NULL));
+        }
     }
     return RNNSCAN_OK;
 }
@@ -187,7 +201,7 @@ static int whole_sizes_of(const rnnscan_model *m, const rnnscan_run_dims *d, who
     return rnnscan_mul3_size(&w->gx, (size_t)d->T * d->B, (size_t)cm->N, f) &&
            rnnscan_mul_size(&w->states, (size_t)m->dims.layers * m->dims.directions,
                             d->state_elems) &&
-           (w->state = cl_state_bytes(w->states, (size_t)d->B)) != 0;
+           (w->state = cl_state_bytes(cm, w->states, (size_t)d->B)) != 0;
 }
 
 int cl_whole_run_fits(const rnnscan_model *m, const rnnscan_run_dims *d)
@@ -203,7 +217,7 @@ static rnnscan_status enqueue_layers(rnnscan_model *m, const rnnscan_run *run,
 {
     cl_model *cm = m->impl;
     const int L = m->dims.layers, D = m->dims.directions, bf = m->desc.batch_first;
-    const cl_ulong DH = (cl_ulong)D * m->dims.hidden;
+    const cl_ulong DH = (cl_ulong)D * m->dims.state; /* a layer's output width */
     for (int l = 0; l < L; l++) {
         const int last = l == L - 1;
         cl_layer_io io = {.in = l == 0 ? cm->x.mem : cm->act[(l - 1) % 2].mem,
@@ -234,12 +248,14 @@ rnnscan_status cl_whole_run_scan(rnnscan_model *m, const rnnscan_run *run,
         return rnnscan_fail(&m->err, RNNSCAN_TOO_LARGE, "opencl: scan buffer sizes overflow");
     RNNSCAN_TRY(cl_ensure(m, &cm->x, "input x [T][B][X]", w.x));
     RNNSCAN_TRY(cl_ensure(m, &cm->gx, "input projection [T][B][D*G*H]", w.gx));
-    RNNSCAN_TRY(cl_ensure(m, &cm->y, "output y [T][B][D*H]", w.y));
+    RNNSCAN_TRY(cl_ensure(m, &cm->y, "output y [T][B][D*S]", w.y));
     for (int i = 0; i < 2 && i < m->dims.layers - 1; i++)
-        RNNSCAN_TRY(cl_ensure(m, &cm->act[i], "layer output [T][B][D*H]", w.act));
+        RNNSCAN_TRY(cl_ensure(m, &cm->act[i], "layer output [T][B][D*S]", w.act));
     RNNSCAN_TRY(cl_ensure(m, &cm->state, "state h0, c, h_n [L*D][B][H], order and lengths [B]",
                           w.state));
     cm->states = w.states;
+    /* h0 and h_n: [L*D][B][S] at the start of their parts (S < H with a projection) */
+    const size_t h_states = w.states / (size_t)m->dims.hidden * (size_t)m->dims.state;
     RNNSCAN_TRY(cl_plan_sequences(m, run->lengths, B, (size_t)d->T));
 
     const int is_lstm = m->desc.cell == RNNSCAN_CELL_LSTM;
@@ -250,7 +266,8 @@ rnnscan_status cl_whole_run_scan(rnnscan_model *m, const rnnscan_run *run,
      * on PoCL each command costs microseconds, as much as a small step */
     const int zero_both = is_lstm && !run->h0 && !run->c0;
     RNNSCAN_TRY(cl_upload(m, cm->x.mem, 0, run->x, w.x, "uploading x"));
-    RNNSCAN_TRY(cl_upload(m, cm->state.mem, 0, run->h0, (zero_both ? 2 : 1) * states * f,
+    RNNSCAN_TRY(cl_upload(m, cm->state.mem, 0, run->h0,
+                          zero_both ? 2 * states * f : (run->h0 ? h_states : states) * f,
                           "uploading h0"));
     if (is_lstm && !zero_both)
         RNNSCAN_TRY(cl_upload(m, cm->state.mem, c_at, run->c0, states * f, "uploading c0"));
@@ -259,7 +276,8 @@ rnnscan_status cl_whole_run_scan(rnnscan_model *m, const rnnscan_run *run,
     RNNSCAN_TRY(enqueue_layers(m, run, d));
     RNNSCAN_TRY(cl_download(m, run->y, cm->y.mem, 0, w.y, 0, "reading y"));
     if (run->h_n)
-        RNNSCAN_TRY(cl_download(m, run->h_n, cm->state.mem, hn_at, states * f, 0, "reading h_n"));
+        RNNSCAN_TRY(cl_download(m, run->h_n, cm->state.mem, hn_at, h_states * f, 0,
+                                "reading h_n"));
     if (run->c_n)
         RNNSCAN_TRY(cl_download(m, run->c_n, cm->state.mem, c_at, states * f, 0, "reading c_n"));
     cl_int rc = clFinish(cl_backend_of(m)->queue);

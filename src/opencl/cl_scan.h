@@ -18,17 +18,18 @@ typedef struct scratch {
 typedef struct cl_layer {
     cl_mem w_ih[2]; /* [In][Gd] columns g*Hp + j, zero padding; on CPU
                        devices panels [Gd/16][In][16]                          */
-    cl_mem w_hh[2]; /* [H][G*Hp] W_hh transposed (rows or panels, see
+    cl_mem w_hh[2]; /* [S][G*Hp] W_hh transposed (rows or panels, see
                        w_hh_index), then b_hn [Hp] (GRU; r multiplies it)      */
     cl_mem bias;    /* [D*Gd] b_ih + b_hh, except GRU's n gate (b_in only)     */
+    cl_mem w_hr[2]; /* with a projection: [H][Pp] W_hr transposed, P padded to 8 */
 } cl_layer;
 
 /* Mirrors rnnscan_step_params in kernels/common.cl: eight ulongs, twelve ints. */
 typedef struct cl_step_params {
-    cl_ulong h0_off, c_off, hn_off, order_off, lengths_off, y_off, y_ts, y_bs;
-    cl_int gx_ld, gx_dir, s, B, B_active, H, Hp, s0, s_end, by_step, pad0, pad1;
+    cl_ulong h0_off, c_off, hn_off, order_off, lengths_off, y_off, y_ts, y_bs, m_off;
+    cl_int gx_ld, gx_dir, s, B, B_active, H, Hp, s0, s_end, by_step, S, pad0;
 } cl_step_params;
-_Static_assert(sizeof(cl_step_params) == 8 * 8 + 12 * 4, "cl_step_params has padding");
+_Static_assert(sizeof(cl_step_params) == 9 * 8 + 12 * 4, "cl_step_params has padding");
 
 typedef struct cl_model {
     int Hp;           /* H rounded up to 8                                    */
@@ -36,6 +37,8 @@ typedef struct cl_model {
     int N;            /* gx row length: D*Gd                                  */
     cl_layer *layers; /* L                                                    */
     const cl_program_entry *projection, *step, *persistent; /* in the context's cache */
+    const cl_program_entry *state_projection; /* with a projection (proj_size), else NULL */
+    int proj;         /* the model has a projection: the state buffer holds m too */
     scratch x, gx, y, act[2];
     scratch state;    /* see state_at                                         */
     size_t states;    /* L*D*B*H of the current call (B of the current chunk) */
@@ -78,17 +81,20 @@ rnnscan_status cl_plan_sequences(rnnscan_model *m, const int *lengths, size_t B,
 /* Number of steps with at least one sequence running (the longest length). */
 int cl_steps(const cl_model *cm, int T);
 
-/* The state buffer, for S = cm->states floats per part: h0 [L*D][B][H] at
- * float 0, the cell state c at S, h_n at 2S, then the ints order [B] and
- * lengths [B] from 3S.  Returns the float offset where `part` starts. */
-enum cl_state_part { STATE_H0, STATE_C, STATE_HN, STATE_ORDER };
+/* The state buffer, for N = cm->states = L*D*B*H floats per part: h0 at
+ * float 0 ([L*D][B][S], S = H or proj_size, the rest of its part unused),
+ * the cell state c [L*D][B][H] at N, h_n [L*D][B][S] at 2N, with a
+ * projection m [D][B][H] at 3N (the current layer's unprojected output),
+ * then the ints order [B] and lengths [B].  Returns the float offset where
+ * `part` starts. */
+enum cl_state_part { STATE_H0, STATE_C, STATE_HN, STATE_M, STATE_ORDER };
 static inline size_t cl_state_at(const cl_model *cm, enum cl_state_part part)
 {
-    return part * cm->states;
+    return (part == STATE_ORDER && !cm->proj ? STATE_M : part) * cm->states;
 }
 /* Bytes of the state buffer for `states` floats per part and B sequences;
  * 0 on overflow. */
-size_t cl_state_bytes(size_t states, size_t B);
+size_t cl_state_bytes(const cl_model *cm, size_t states, size_t B);
 
 /* Kernel launches of one layer: the projection of `rows` rows of `in` (at
  * x_off floats, rows in_ld long) for direction dir into gx; the step

@@ -18,7 +18,8 @@ static const cl_tuning tuning_table[2] = {
      .step_local = 1},
 };
 
-static const char *const entry_names[] = {"projection", "step", "persistent"};
+static const char *const entry_names[] = {"projection", "step", "persistent",
+                                          "state_projection"};
 
 static const char *weight_name(rnnscan_weight_type t)
 {
@@ -46,18 +47,24 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
         /* the step kernel computes 8 units per work-item; the persistent one
          * scan_units, and only its rows count and local staging are unused */
         const int width = step ? 8 : t->scan_units, rows = step ? t->step_rows : 1;
-        const int local = step ? t->step_local : 0;
+        const int local = step ? t->step_local : 0, proj = step ? v->proj != 0 : 0;
         snprintf(options, options_size,
                  "-DRNNSCAN_ENTRY=%d -DRNNSCAN_CELL=%d -DRNNSCAN_WEIGHT_TYPE=%d "
                  "-DRNNSCAN_VEC_WIDTH=%d -DRNNSCAN_STEP_ROWS=%d -DRNNSCAN_W_PANELS=%d "
-                 "-DRNNSCAN_STEP_LOCAL=%d",
+                 "-DRNNSCAN_STEP_LOCAL=%d -DRNNSCAN_PROJ=%d",
                  (int)v->entry, (int)v->cell, (int)v->weight_type, width, rows, t->w_panels,
-                 local);
-        snprintf(key, key_size, "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d local=%d",
+                 local, proj);
+        snprintf(key, key_size,
+                 "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d local=%d proj=%d",
                  entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell),
-                 weight_name(v->weight_type), width, rows, t->w_panels, local);
+                 weight_name(v->weight_type), width, rows, t->w_panels, local, proj);
         break;
     }
+    case CL_ENTRY_STATE_PROJECTION: /* depends on the weight type alone */
+        snprintf(options, options_size, "-DRNNSCAN_ENTRY=%d -DRNNSCAN_WEIGHT_TYPE=%d",
+                 (int)v->entry, (int)v->weight_type);
+        snprintf(key, key_size, "%s w=%s", entry_names[v->entry], weight_name(v->weight_type));
+        break;
     }
 }
 

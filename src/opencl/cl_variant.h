@@ -9,7 +9,8 @@
 typedef enum cl_entry {
     CL_ENTRY_PROJECTION = 0, /* input_projection: cell-independent         */
     CL_ENTRY_STEP = 1,       /* rnnscan_step: the host-loop schedule        */
-    CL_ENTRY_PERSISTENT = 2  /* rnnscan_persistent: the persistent schedule */
+    CL_ENTRY_PERSISTENT = 2, /* rnnscan_persistent: the persistent schedule */
+    CL_ENTRY_STATE_PROJECTION = 3 /* rnnscan_state_projection: an LSTM's W_hr, host loop */
 } cl_entry;
 
 /* Everything a build depends on.  A new option (peepholes, projection,
@@ -19,6 +20,7 @@ typedef struct cl_variant {
     cl_entry entry;
     rnnscan_cell cell;          /* step and persistent; ignored by the projection */
     rnnscan_weight_type weight_type; /* of the packed weights: RNNSCAN_WEIGHT_TYPE */
+    int proj;                   /* step: an LSTM with proj_size (RNNSCAN_PROJ) */
     cl_tuning tuning;           /* the fields the entry uses */
 } cl_variant;
 

@@ -3,7 +3,7 @@
  * Written to be obviously right rather than fast: one layer, direction and
  * sequence at a time, one gate row at a time, every sum accumulated in double,
  * states and layer outputs kept in double, the equations exactly as PyTorch
- * documents them.  Per-sequence lengths: a sequence of length n reads steps
+ * documents them (an LSTM's projection: h = W_hr (o * tanh(c))).  Per-sequence lengths: a sequence of length n reads steps
  * 0..n-1 (the reverse direction n-1..0), its outputs past n stay 0 and its
  * h_n / c_n are the state after its own last step. */
 #include <math.h>
@@ -24,14 +24,16 @@ static double dot(const float *w, const double *v, int n)
 }
 
 /* One step of one sequence in one layer-direction: reads x (layer->input
- * values), h and c (H), writes the new state in place.  gi, gh: G*H scratch. */
-static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, const double *x,
-                      double *h, double *c, double *gi, double *gh)
+ * values), h (S = P or H) and c (H), writes the new state in place.  gi, gh:
+ * G*H scratch; m: H scratch, the LSTM's unprojected output with a projection. */
+static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, int P,
+                      const double *x, double *h, double *c, double *gi, double *gh, double *m)
 {
     const size_t rows = (size_t)rnnscan_cell_gates(cell) * H;
+    const int S = P ? P : H;
     for (size_t r = 0; r < rows; r++) {
         gi[r] = dot(layer->w_ih + r * (size_t)layer->input, x, layer->input) + layer->b_ih[r];
-        gh[r] = dot(layer->w_hh + r * (size_t)H, h, H) + layer->b_hh[r];
+        gh[r] = dot(layer->w_hh + r * (size_t)S, h, S) + layer->b_hh[r];
     }
     for (int j = 0; j < H; j++) {
         switch (cell) {
@@ -47,7 +49,7 @@ static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, cons
             double g = tanh(gi[2 * H + j] + gh[2 * H + j]);
             double o = sigmoid(gi[3 * H + j] + gh[3 * H + j]);
             c[j] = f * c[j] + i * g;
-            h[j] = o * tanh(c[j]);
+            (P ? m : h)[j] = o * tanh(c[j]);
             break;
         }
         case RNNSCAN_CELL_GRU: {
@@ -61,6 +63,8 @@ static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, cons
         }
         }
     }
+    for (int p = 0; p < P; p++) /* every h[j] was read above: safe to overwrite */
+        h[p] = dot(layer->w_hr + (size_t)p * H, m, H);
 }
 
 /* Index of element (t, b) of a [T][B] or, batch-first, [B][T] array. */
@@ -71,38 +75,38 @@ static size_t row_of(int batch_first, int t, int b, int T, int B)
 
 typedef struct scratch {
     double *in, *out;     /* [T][B][width] layer input and output       */
-    double *h, *c;        /* [H] the running state of one sequence      */
+    double *h, *c, *m;    /* [H] the running state of one sequence, m the
+                             unprojected LSTM output (h uses S <= H)     */
     double *gi, *gh;      /* [G*H]                                       */
 } scratch;
 
-/* Runs layer-direction (l, dir) over every sequence: in -> out columns dir*H.. */
+/* Runs layer-direction (l, dir) over every sequence: in -> out columns dir*S.. */
 static void run_layer(const rnnscan_model *m, const rnnscan_run *run, int l, int dir,
                       const scratch *s)
 {
     const int T = run->seq_len, B = run->batch, H = m->dims.hidden, D = m->dims.directions;
+    const int P = m->dims.proj, S = m->dims.state;
     const int index = l * D + dir;
     const rnnscan_layer *layer = &m->layers[index];
-    const size_t out_width = (size_t)D * H;
+    const size_t out_width = (size_t)D * S;
     for (int b = 0; b < B; b++) {
         const int len = run->lengths ? run->lengths[b] : T;
-        const size_t state_at = ((size_t)index * B + b) * H;
-        for (int j = 0; j < H; j++) {
-            s->h[j] = run->h0 ? run->h0[state_at + j] : 0.0;
-            s->c[j] = run->c0 ? run->c0[state_at + j] : 0.0;
-        }
+        const size_t h_at = ((size_t)index * B + b) * S, c_at = ((size_t)index * B + b) * H;
+        for (int j = 0; j < S; j++)
+            s->h[j] = run->h0 ? run->h0[h_at + j] : 0.0;
+        for (int j = 0; j < H; j++)
+            s->c[j] = run->c0 ? run->c0[c_at + j] : 0.0;
         for (int step = 0; step < len; step++) {
             const int t = dir ? len - 1 - step : step;
             const size_t row = (size_t)t * B + b;
-            cell_step(m->desc.cell, layer, H, s->in + row * layer->input, s->h, s->c, s->gi,
-                      s->gh);
-            memcpy(s->out + row * out_width + (size_t)dir * H, s->h, (size_t)H * sizeof(double));
+            cell_step(m->desc.cell, layer, H, P, s->in + row * layer->input, s->h, s->c, s->gi,
+                      s->gh, s->m);
+            memcpy(s->out + row * out_width + (size_t)dir * S, s->h, (size_t)S * sizeof(double));
         }
-        for (int j = 0; j < H; j++) {
-            if (run->h_n)
-                run->h_n[state_at + j] = (float)s->h[j];
-            if (run->c_n)
-                run->c_n[state_at + j] = (float)s->c[j];
-        }
+        for (int j = 0; run->h_n && j < S; j++)
+            run->h_n[h_at + j] = (float)s->h[j];
+        for (int j = 0; run->c_n && j < H; j++)
+            run->c_n[c_at + j] = (float)s->c[j];
     }
 }
 
@@ -111,10 +115,10 @@ static rnnscan_status reference_scan(rnnscan_model *m, const rnnscan_run *run,
 {
     const int T = d->T, B = d->B, X = m->dims.input, H = m->dims.hidden;
     const int bf = m->desc.batch_first;
-    const size_t DH = (size_t)m->dims.directions * H, rows = (size_t)T * B;
+    const size_t DH = (size_t)m->dims.directions * m->dims.state, rows = (size_t)T * B;
     const size_t width = (size_t)X > DH ? (size_t)X : DH; /* widest layer input */
     scratch s;
-    double *mem = calloc(2 * rows * width + 2 * (size_t)H + 2 * m->dims.rows, sizeof *mem);
+    double *mem = calloc(2 * rows * width + 3 * (size_t)H + 2 * m->dims.rows, sizeof *mem);
     if (!mem)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                             "reference: no memory for T=%d, B=%d activations", T, B);
@@ -122,7 +126,8 @@ static rnnscan_status reference_scan(rnnscan_model *m, const rnnscan_run *run,
     s.out = s.in + rows * width;
     s.h = s.out + rows * width;
     s.c = s.h + H;
-    s.gi = s.c + H;
+    s.m = s.c + H;
+    s.gi = s.m + H;
     s.gh = s.gi + m->dims.rows;
 
     for (int t = 0; t < T; t++) /* the layer-0 input, time-major */

@@ -61,6 +61,11 @@ with tempfile.TemporaryDirectory() as d:
     np.save(os.path.join(d, "x_wrong.npy"), rng.standard_normal((T, B, X + 1)).astype(np.float32))
     np.save(os.path.join(d, "h0_wrong.npy"), np.zeros((1, B + 1, H), np.float32))
     np.save(os.path.join(d, "len0.npy"), np.array([4, 0, 2], np.int64))
+    # an LSTM with proj_size P = 2: h0 must be P wide, and weight_hr is LSTM only
+    P = 2
+    wp = dict(w, weight_hh_l0=rng.uniform(-k, k, (4 * H, P)), weight_hr_l0=rng.uniform(-k, k, (P, H)))
+    np.savez(os.path.join(d, "w_proj.npz"), **{n: v.astype(np.float32) for n, v in wp.items()})
+    np.save(os.path.join(d, "h0_unprojected.npy"), np.zeros((1, B, H), np.float32))
     np.save(os.path.join(d, "len_i16.npy"), np.array([4, 1, 2], np.int16))
     with open(os.path.join(d, "notzip.npz"), "wb") as f:
         f.write(b"this is not a zip archive")
@@ -75,6 +80,11 @@ with tempfile.TemporaryDirectory() as d:
     expect_failure("input_width", base[:4] + ["--input", p("x_wrong.npy")] + base[6:],
                    "expected shape (T, B, X) with X = 5, found (4, 3, 6)", d)
     expect_failure("h0_shape", base + ["--h0", p("h0_wrong.npy")], "expected shape (1, 3, 6), found (1, 4, 6)", d)
+    proj = ["--cell", "lstm", "--weights", p("w_proj.npz")] + base[4:]
+    expect_failure("h0_projection_width", proj + ["--h0", p("h0_unprojected.npy")],
+                   "expected shape (1, 3, 2), found (1, 3, 6)", d)
+    expect_failure("projection_not_lstm", ["--cell", "gru", "--weights", p("w_proj.npz")] + base[4:],
+                   "unexpected array 'weight_hr_l0': projections (weight_hr, PyTorch's proj_size) are lstm only", d)
     expect_failure("length_zero", base + ["--lengths", p("len0.npy")], "lengths[1] = 0", d)
     expect_failure("length_dtype", base + ["--lengths", p("len_i16.npy")], "<i2", d)
     expect_failure("not_a_zip", ["--cell", "lstm", "--weights", p("notzip.npz"), "--input", p("x.npy")],
@@ -99,7 +109,7 @@ with tempfile.TemporaryDirectory() as d:
     expect_failure("outputs_out_of_memory",
                    ["--cell", "rnn_tanh", "--weights", p("w_big.npz"), "--input", p("x_big.npy"),
                     "--backend", "reference"],
-                   "out of memory for the outputs: T=1024, B=1024, D*H=1024 (4294967296 + 1 x 4194304 bytes)",
+                   "out of memory for the outputs: T=1024, B=1024, D*H=1024 (output 4294967296, h_n 4194304, c_n 0 bytes)",
                    d, address_space=1 << 30)
 
     out = p("good.npz")

@@ -8,8 +8,11 @@ CASES_DIR is a folder of case folders (tests/golden/cases) or one case
 folder.  For each case and each backend (default: reference) it runs
 
     RNNSCAN_BINARY run --cell C --weights weights.npz --input input.npy
-        [--h0 h0.npy] [--c0 c0.npy] --backend B --out TMP/out.npz
+        [--h0 h0.npy] [--c0 c0.npy] [--lengths lengths.npy] [--layers L]
+        [--bidirectional] [--batch-first] --backend B --out TMP/out.npz
 
+(the bracketed options as case.json says; an LSTM with projections, cases12,
+needs none more: the binary takes proj_size from weight_hr in weights.npz)
 and checks that out.npz holds output, h_n (and c_n for lstm) as float32
 with exactly the expected shapes, all finite, and max |out - expected| <=
 the case's tolerance (case.json).  One line per case and backend.

@@ -11,9 +11,11 @@ Two kinds of case (see README.md beside this file):
   * "torch": torch.nn.RNN / LSTM / GRU with PyTorch's default init.
 
 Each case is one entry of CASES (issue 3: one layer, one direction,
-[T][B][X], full lengths, written to tests/golden/cases/) or CASES4 (issue 4:
+[T][B][X], full lengths, written to tests/golden/cases/), CASES4 (issue 4:
 layers, bidirectional, batch_first, per-sequence lengths, written to
-tests/golden/cases4/).  Adding a case is adding an entry.
+tests/golden/cases4/) or CASES12 (issue 12: nn.LSTM(proj_size=P), LSTM with
+projections, with any of the issue-4 features, written to
+tests/golden/cases12/).  Adding a case is adding an entry.
 
 Every weight, input and initial state is a float32 value; the expected
 outputs are computed in float64 from those same float32 values and then
@@ -78,16 +80,33 @@ class Case:
     bidirectional: bool = False
     batch_first: bool = False
     lengths: Optional[List[int]] = None   # per sequence, any order; None = all T
+    # issue 12: nn.LSTM(proj_size=P), 0 = no projection.  h_t = W_hr (o * tanh(c_t))
+    # is P wide (output, h0, h_n); c_t stays H wide.
+    proj: int = 0
 
     @property
     def is_issue4(self):
         return (self.layers != 1 or self.bidirectional or self.batch_first
                 or self.lengths is not None)
 
+    @property
+    def out_size(self):
+        """The width of h_t, output and h0/h_n: P with a projection, else H."""
+        return self.proj if self.proj else self.H
+
+    @property
+    def subset(self):
+        """The folder the case belongs in."""
+        if self.proj:
+            return "cases12"
+        return "cases4" if self.is_issue4 else "cases"
+
 
 def T_(cell, T, B, X, H, seed, why, **kw):
     """A torch case named from its fields."""
     parts = [cell, f"T{T}", f"B{B}", f"X{X}", f"H{H}"]
+    if kw.get("proj"):
+        parts.append(f"P{kw['proj']}")
     if kw.get("layers", 1) != 1:
         parts.append(f"L{kw['layers']}")
     if kw.get("bidirectional"):
@@ -183,6 +202,40 @@ CASES4 = [
        batch_first=True, lengths=[5, 2, 3], bias=False),
 ]
 
+# Issue 12: LSTM with projections, nn.LSTM(proj_size=P), 0 < P < H (PyTorch
+# refuses P >= H).  weight_hh is [4H][P], weight_hr [P][H]; layers above the
+# first read D*P inputs; output and h0/h_n are P wide, c0/c_n H wide.  X, H
+# and P differ in most cases so that a loader mixing up two of them fails on
+# shapes as well as on values.
+CASES12 = [
+    T_("lstm", 7, 3, 5, 6, 1200, "P = 1, the narrowest projection; h0 (L*D,B,P) and "
+       "c0 (L*D,B,H) given", proj=1, h0=True, c0=True),
+    T_("lstm", 6, 2, 4, 5, 1201, "P = H - 1, the widest projection PyTorch allows; bias=False "
+       "(weight_hr has no bias in any case), zero initial state", proj=4, bias=False),
+    T_("lstm", 6, 3, 4, 7, 1202, "two layers: layer 1 reads layer 0's P-wide output "
+       "(weight_ih_l1 is [4H][P])", layers=2, proj=3, h0=True, c0=True),
+    T_("lstm", 5, 2, 3, 5, 1203, "bidirectional: output is [forward | reverse], 2*P wide; "
+       "weight_hr_l0_reverse; h0 given, c0 = zeros (no c0 file)",
+       bidirectional=True, proj=2, h0=True),
+    T_("lstm", 5, 3, 4, 6, 1204, "two bidirectional layers without bias: layer 1 reads 2*P "
+       "inputs; c0 given, h0 = zeros (no h0 file)",
+       layers=2, bidirectional=True, proj=2, bias=False, c0=True),
+    T_("lstm", 6, 4, 3, 5, 1205, "per-sequence lengths in no order (pack_padded_sequence, "
+       "enforce_sorted=False): output 0 past each length, h_n (P wide) and c_n (H wide) at "
+       "each sequence's last step", lengths=[3, 6, 1, 5], proj=2, h0=True, c0=True),
+    T_("lstm", 5, 3, 4, 5, 1206, "batch_first: input (B,T,X), output (B,T,P); h0/c0 stay "
+       "(L*D,B,P) and (L*D,B,H); P = H - 1", batch_first=True, proj=4, h0=True, c0=True),
+    T_("lstm", 5, 3, 3, 7, 1207, "everything at once: 2 layers, bidirectional, batch_first, "
+       "lengths, h0 and c0, P = 3", layers=2, bidirectional=True, batch_first=True,
+       lengths=[2, 5, 4], proj=3, h0=True, c0=True),
+    T_("lstm", 13, 5, 9, 16, 1208, "the largest: H = 16, P = H - 1 = 15, X = 9, 13 steps, "
+       "bidirectional with lengths", bidirectional=True, lengths=[13, 4, 9, 1, 11], proj=15,
+       h0=True, c0=True),
+    T_("lstm", 9, 2, 6, 16, 1209, "two layers, H = 16 with P = 1: layer 1 reads one input "
+       "per step; gate dots of X + 1 terms (layer 0) and 1 + 1 (layer 1), projection dots of 16",
+       proj=1, layers=2, h0=True, c0=True),
+]
+
 
 # ---------------------------------------------------------------------------
 # An independent NumPy statement of PyTorch's equations, any dtype.  Used to
@@ -209,27 +262,30 @@ def _sigmoid(x):
 def reference_forward(case, sd, x, h0, c0, dtype=np.float64, mode="blas"):
     """Returns output, h_n, c_n (c_n None unless lstm) as PyTorch's module
     returns them, computed in `dtype`."""
-    L, D, H = case.layers, (2 if case.bidirectional else 1), case.H
+    L, D, H, P = case.layers, (2 if case.bidirectional else 1), case.H, case.out_size
     xs = np.asarray(x, dtype)
     if case.batch_first:
         xs = xs.transpose(1, 0, 2)
     T, B = xs.shape[0], xs.shape[1]
     lengths = np.full(B, T) if case.lengths is None else np.asarray(case.lengths)
-    zeros = np.zeros((L * D, B, H), dtype)
-    h0 = zeros if h0 is None else np.asarray(h0, dtype)
-    c0 = zeros if c0 is None else np.asarray(c0, dtype)
-    h_n, c_n = np.zeros_like(zeros), np.zeros_like(zeros)
+    # h is P wide with a projection (P = H without); c is always H wide.
+    zeros_h, zeros_c = np.zeros((L * D, B, P), dtype), np.zeros((L * D, B, H), dtype)
+    h0 = zeros_h if h0 is None else np.asarray(h0, dtype)
+    c0 = zeros_c if c0 is None else np.asarray(c0, dtype)
+    h_n, c_n = np.zeros_like(zeros_h), np.zeros_like(zeros_c)
     layer_in = xs
     for layer in range(L):
         outs = []
         for d in range(D):
             sfx = f"l{layer}" + ("_reverse" if d else "")
             w_ih, w_hh = sd["weight_ih_" + sfx], sd["weight_hh_" + sfx]
+            w_hr = sd.get("weight_hr_" + sfx)      # [P][H], projections only
+            assert (w_hr is None) == (case.proj == 0)
             g = w_ih.shape[0]
             b_ih = sd.get("bias_ih_" + sfx, np.zeros(g)).astype(dtype)
             b_hh = sd.get("bias_hh_" + sfx, np.zeros(g)).astype(dtype)
             h, c = h0[layer * D + d].copy(), c0[layer * D + d].copy()
-            out = np.zeros((T, B, H), dtype)
+            out = np.zeros((T, B, P), dtype)
             steps = range(T - 1, -1, -1) if d else range(T)
             for t in steps:
                 active = (t < lengths)[:, None]
@@ -245,6 +301,8 @@ def reference_forward(case, sd, x, h0, c0, dtype=np.float64, mode="blas"):
                     gg, o = np.tanh(a[:, 2 * H:3 * H]), _sigmoid(a[:, 3 * H:])
                     cn = f * c + i * gg
                     hn = o * np.tanh(cn)
+                    if w_hr is not None:            # h_t = W_hr (o * tanh(c_t))
+                        hn = _matvec(hn, w_hr, dtype, mode)
                 else:  # gru, PyTorch's form: r multiplies (W_hn h + b_hn)
                     r = _sigmoid(gi[:, :H] + gh[:, :H])
                     z = _sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
@@ -268,6 +326,8 @@ def _torch_module(case):
     kw = dict(input_size=case.X, hidden_size=case.H, num_layers=case.layers,
               bias=case.bias, batch_first=case.batch_first,
               bidirectional=case.bidirectional)
+    if case.proj:
+        kw["proj_size"] = case.proj
     if case.cell == "lstm":
         return torch.nn.LSTM(**kw)
     if case.cell == "gru":
@@ -280,13 +340,13 @@ def _torch_run(case, module, x, h0, c0):
     dt = next(module.parameters()).dtype
     xt = torch.from_numpy(x).to(dt)
     L, D = case.layers, (2 if case.bidirectional else 1)
-    shape = (L * D, case.B, case.H)
+    h_shape, c_shape = (L * D, case.B, case.out_size), (L * D, case.B, case.H)
     ht = None if h0 is None else torch.from_numpy(h0).to(dt)
     ct = None if c0 is None else torch.from_numpy(c0).to(dt)
     if case.cell == "lstm":
         hx = None if ht is None and ct is None else (
-            ht if ht is not None else torch.zeros(shape, dtype=dt),
-            ct if ct is not None else torch.zeros(shape, dtype=dt))
+            ht if ht is not None else torch.zeros(h_shape, dtype=dt),
+            ct if ct is not None else torch.zeros(c_shape, dtype=dt))
     else:
         hx = ht
     with torch.no_grad():
@@ -307,9 +367,8 @@ def _torch_run(case, module, x, h0, c0):
 
 def _initial_states(case, draw):
     L, D = case.layers, (2 if case.bidirectional else 1)
-    shape = (L * D, case.B, case.H)
-    h0 = draw(shape) if case.h0 else None
-    c0 = draw(shape) if case.c0 else None
+    h0 = draw((L * D, case.B, case.out_size)) if case.h0 else None
+    c0 = draw((L * D, case.B, case.H)) if case.c0 else None
     return h0, c0
 
 
@@ -368,7 +427,7 @@ def build_notebook(case):
     """Notebook-style weights, but drawn like PyTorch's init
     U(-1/sqrt(H), 1/sqrt(H)) instead of the notebook's N(0,1), which
     saturates tanh/sigmoid; rounded to float32 before any arithmetic."""
-    assert case.cell in ("rnn_tanh", "lstm") and not case.is_issue4
+    assert case.cell in ("rnn_tanh", "lstm") and not case.is_issue4 and not case.proj
     rng = np.random.RandomState(case.seed)
     k = 1 / np.sqrt(case.H)
 
@@ -470,6 +529,10 @@ def write_case(case, root):
                "initial states torch.randn float32; expected = a float64 copy of the same "
                "module (module.double(): the float32 weights widened exactly) run on the "
                "float32 inputs widened to float64, stored as float32" % case.seed)
+        if case.proj:
+            how += ("; proj_size=%d: h_t = weight_hr (o * tanh(c_t)), weight_hr [P][H] drawn by "
+                    "the same init, weight_hh [4H][P], h0/h_n/output P wide, c0/c_n H wide"
+                    % case.proj)
         if case.lengths is not None:
             how += ("; lengths via pack_padded_sequence(enforce_sorted=False) and "
                     "pad_packed_sequence(total_length=T)")
@@ -482,9 +545,14 @@ def write_case(case, root):
                "weight_ih = vstack[Ui, Uf, U, Uo], weight_hh = vstack[Wi, Wf, W, Wo], no bias "
                "(LSTM, PyTorch gate order i,f,g,o); also checked against torch in float64"
                % case.seed)
+    if case.proj:
+        terms = (f"K = X + P = {case.X + case.proj} terms per gate dot in layer 0 and "
+                 f"H = {case.H} per projection dot")
+    else:
+        terms = f"K = X + H = {case.X + case.H} terms per dot in layer 0"
     tol_why = (f"atol {tol:g}: expected is float64-exact for the float32 data; an implementation "
                f"in float32 differs by rounding only (measured up to {worst:.3g} here, "
-               f"K = X + H = {case.X + case.H} terms per dot in layer 0, {case.T} steps)")
+               f"{terms}, {case.T} steps)")
     tol_why += (", the default 1e-5 is over ten times that" if tol == DEFAULT_ATOL
                 else f", tolerance set to {SAFETY:g}x the measurement")
     meta = {
@@ -497,11 +565,13 @@ def write_case(case, root):
         "float32_vs_float64_by_method": measured,
         "seed": case.seed,
     }
-    if case.is_issue4:
+    if case.is_issue4 or case.proj:
         meta.update({"layers": case.layers, "bidirectional": case.bidirectional,
                      "batch_first": case.batch_first, "lengths": case.lengths is not None})
         if case.lengths is not None:
             meta["lengths_values"] = list(case.lengths)
+    if case.proj:
+        meta["proj_size"] = case.proj
     with open(os.path.join(d, "case.json"), "w") as f:
         json.dump(meta, f, indent=2)
         f.write("\n")
@@ -511,15 +581,18 @@ def write_case(case, root):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=HERE,
-                    help="folder that receives cases/ and cases4/ (default: beside this script)")
+                    help="folder that receives cases/, cases4/ and cases12/ "
+                         "(default: beside this script)")
     ap.add_argument("--only", action="append", default=[],
                     help="write only the named case (repeatable)")
     args = ap.parse_args()
     torch.set_num_threads(1)
-    for sub, cases in (("cases", CASES), ("cases4", CASES4)):
-        names = [c.name for c in cases]
-        assert len(set(names)) == len(names), "duplicate case names"
-        assert all(c.is_issue4 == (sub == "cases4") for c in cases), "case in the wrong list"
+    every = [c.name for c in CASES + CASES4 + CASES12]
+    assert len(set(every)) == len(every), "duplicate case names"
+    for sub, cases in (("cases", CASES), ("cases4", CASES4), ("cases12", CASES12)):
+        assert all(c.subset == sub for c in cases), "case in the wrong list"
+        assert all(c.proj == 0 or (c.cell == "lstm" and c.source == "torch"
+                                   and 0 < c.proj < c.H) for c in cases), "bad proj"
         root = os.path.join(args.out, sub)
         os.makedirs(root, exist_ok=True)
         for case in cases:

@@ -7,12 +7,13 @@
 #include "io_test.h"
 #include "support.h"
 
-enum { MAX_LD = 8, MAX_ARRAYS = 4 * MAX_LD + 1 };
+enum { MAX_LD = 8, MAX_ARRAYS = 5 * MAX_LD + 1 };
 
 /* What to write: a whole state_dict, optionally spoilt in one way. */
 typedef struct spec {
     rnnscan_cell cell;
     int X, H, layers, dirs, bias;
+    int proj;            /* an LSTM's proj_size: weight_hr_l<k> [P][H], weight_hh [4H][P] */
     const char *drop;    /* leave this array out */
     const char *extra;   /* add this array, shape (4,) */
     const char *reshape; /* give this array `shape` instead */
@@ -27,7 +28,8 @@ typedef struct state_dict {
     rnnscan_weights w[MAX_LD];
 } state_dict;
 
-static const char *const bases[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+static const char *const bases[5] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh",
+                                     "weight_hr"};
 
 static void write_state_dict(const char *dir, const spec *s, state_dict *out)
 {
@@ -45,21 +47,25 @@ static void write_state_dict(const char *dir, const spec *s, state_dict *out)
     int n = 0;
     for (int l = 0; l < s->layers; l++) {
         for (int d = 0; d < s->dirs; d++) {
-            for (int p = 0; p < (s->bias ? 4 : 2); p++) {
-                float *data = out->pool + (size_t)((l * s->dirs + d) * 4 + p) * stretch;
-                const float **slot[4] = {&out->w[l * s->dirs + d].w_ih,
+            for (int p = 0; p < 5; p++) {
+                if ((p == 2 || p == 3) ? !s->bias : p == 4 ? !s->proj : 0)
+                    continue;
+                float *data = out->pool + (size_t)((l * s->dirs + d) * 5 + p) * stretch;
+                const float **slot[5] = {&out->w[l * s->dirs + d].w_ih,
                                          &out->w[l * s->dirs + d].w_hh,
                                          &out->w[l * s->dirs + d].b_ih,
-                                         &out->w[l * s->dirs + d].b_hh};
+                                         &out->w[l * s->dirs + d].b_hh,
+                                         &out->w[l * s->dirs + d].w_hr};
                 *slot[p] = data;
                 snprintf(names[n], sizeof names[n], "%s_l%d%s", bases[p], l,
                          d ? "_reverse" : "");
                 if (s->drop && strcmp(s->drop, names[n]) == 0)
                     continue;
                 rnnscan_array *a = &arrays[n];
-                a->ndim = p < 2 ? 2 : 1;
-                a->shape[0] = rows;
-                a->shape[1] = p == 1 ? H : l == 0 ? (size_t)s->X : (size_t)s->dirs * H;
+                const size_t S = s->proj ? (size_t)s->proj : H; /* the state width */
+                a->ndim = p < 2 || p == 4 ? 2 : 1;
+                a->shape[0] = p == 4 ? S : rows;
+                a->shape[1] = p == 4 ? H : p == 1 ? S : l == 0 ? (size_t)s->X : (size_t)s->dirs * S;
                 a->data = data;
                 if (s->reshape && strcmp(s->reshape, names[n]) == 0) {
                     a->ndim = s->ndim;
@@ -96,8 +102,9 @@ static void assert_same_outputs(rnnscan_model *a, rnnscan_model *b)
     int lstm = desc.cell == RNNSCAN_CELL_LSTM;
     size_t LD = (size_t)(desc.num_layers > 1 ? desc.num_layers : 1) * (desc.bidirectional ? 2 : 1);
     size_t D = desc.bidirectional ? 2 : 1, H = (size_t)desc.hidden_size;
-    size_t nx = (size_t)T * B * (size_t)desc.input_size, ny = (size_t)T * B * D * H;
-    size_t ns = LD * B * H, nout = ny + 2 * ns;
+    size_t S = desc.proj_size ? (size_t)desc.proj_size : H; /* h: S wide, c: H */
+    size_t nx = (size_t)T * B * (size_t)desc.input_size, ny = (size_t)T * B * D * S;
+    size_t ns = LD * B * H, nout = ny + 2 * ns; /* h_n takes LD*B*S of its ns */
     float *buf = malloc((nx + 2 * ns + 2 * nout) * sizeof *buf);
     float *x = buf, *h0 = x + nx, *c0 = h0 + ns, *out[2] = {c0 + ns, c0 + ns + nout};
     rng r = rng_seeded(11);
@@ -119,18 +126,20 @@ static void assert_same_outputs(rnnscan_model *a, rnnscan_model *b)
 /* The loaded model must equal rnnscan_model_create with the same weights;
  * when model_create cannot run the description (NOT_SUPPORTED), the loader
  * must give the same answer: it got through every name and shape check. */
-static void check_model(rnnscan_cell cell, int layers, int dirs, int bias)
+static void check_model_proj(rnnscan_cell cell, int layers, int dirs, int bias, int proj)
 {
     enum { X = 6, H = 5 };
     rnnscan_context *ctx;
     assert_ok(rnnscan_context_create(NULL, &ctx));
     char *dir = temp_dir();
-    spec s = {.cell = cell, .X = X, .H = H, .layers = layers, .dirs = dirs, .bias = bias};
+    spec s = {.cell = cell, .X = X, .H = H, .layers = layers, .dirs = dirs, .bias = bias,
+              .proj = proj};
     state_dict sd;
     write_state_dict(dir, &s, &sd);
 
     rnnscan_model_desc desc = {.cell = cell, .input_size = X, .hidden_size = H,
-                               .num_layers = layers, .bidirectional = dirs == 2};
+                               .num_layers = layers, .bidirectional = dirs == 2,
+                               .proj_size = proj};
     rnnscan_model *direct = NULL, *loaded = NULL, *inferred = NULL;
     rnnscan_status want = rnnscan_model_create(ctx, &desc, sd.w, &direct);
     cr_assert(want == RNNSCAN_OK || want == RNNSCAN_NOT_SUPPORTED, "model_create: %s",
@@ -140,13 +149,13 @@ static void check_model(rnnscan_cell cell, int layers, int dirs, int bias)
                  rnnscan_status_name(want), rnnscan_last_error());
     /* sizes left 0 come from the arrays */
     rnnscan_model_desc bare = desc;
-    bare.input_size = bare.hidden_size = 0;
+    bare.input_size = bare.hidden_size = bare.proj_size = 0;
     st = rnnscan_model_load_npz(ctx, sd.path, &bare, &inferred);
     cr_assert_eq(st, want, "load_npz (sizes 0): %s", rnnscan_last_error());
     if (want == RNNSCAN_OK) {
         rnnscan_model_desc got = rnnscan_model_describe(inferred);
-        cr_assert(got.input_size == X && got.hidden_size == H, "inferred X=%d H=%d",
-                  got.input_size, got.hidden_size);
+        cr_assert(got.input_size == X && got.hidden_size == H && got.proj_size == proj,
+                  "inferred X=%d H=%d P=%d", got.input_size, got.hidden_size, got.proj_size);
         assert_same_outputs(direct, loaded);
         assert_same_outputs(direct, inferred);
     }
@@ -158,7 +167,21 @@ static void check_model(rnnscan_cell cell, int layers, int dirs, int bias)
     rnnscan_context_free(ctx);
 }
 
+static void check_model(rnnscan_cell cell, int layers, int dirs, int bias)
+{
+    check_model_proj(cell, layers, dirs, bias, 0);
+}
+
 static void check_cell(rnnscan_cell cell, int bias) { check_model(cell, 1, 1, bias); }
+
+/* PyTorch's nn.LSTM(proj_size=P): weight_hr_l<k>, P and H read from it. */
+Test(model_npz, lstm_with_projections)
+{
+    check_model_proj(RNNSCAN_CELL_LSTM, 1, 1, 1, 3);
+    check_model_proj(RNNSCAN_CELL_LSTM, 2, 2, 0, 1);
+    check_model_proj(RNNSCAN_CELL_LSTM, 2, 1, 1, 4);
+}
+
 
 Test(model_npz, lstm_with_and_without_biases)
 {
@@ -194,7 +217,7 @@ Test(model_npz, numpy_written_state_dict)
     }
     cr_assert_eq(a[0].data[0], -12.0f / 16); /* the fixture's ramp */
     cr_assert_eq(a[3].data[7], 2.0f / 16);
-    rnnscan_weights w = {a[0].data, a[1].data, a[2].data, a[3].data};
+    rnnscan_weights w = {a[0].data, a[1].data, a[2].data, a[3].data, NULL};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 2};
     rnnscan_model *direct, *loaded;
     assert_ok(rnnscan_model_create(ctx, &desc, &w, &direct));
@@ -270,8 +293,9 @@ Test(model_npz, unexpected_arrays)
     desc.num_layers = 0;
     s.extra = "running_mean";
     assert_load_fails(&s, &desc, "unexpected array 'running_mean': not a parameter name");
-    s.extra = "weight_hr_l0"; /* LSTM projections are not supported */
-    assert_load_fails(&s, &desc, "unexpected array 'weight_hr_l0'");
+    s.extra = "weight_hr_l0"; /* projections are LSTM only */
+    assert_load_fails(&s, &desc, "unexpected array 'weight_hr_l0': projections (weight_hr, "
+                                 "PyTorch's proj_size) are lstm only");
     s.extra = "weight_ih_l00";
     assert_load_fails(&s, &desc, "unexpected array 'weight_ih_l00'");
     s.extra = "bias_hh_l0_reversed";
@@ -405,4 +429,26 @@ Test(model_npz, bad_arguments)
                  RNNSCAN_IO_ERROR, "no-such.npz");
     rnnscan_npz_close(npz);
     rnnscan_context_free(ctx);
+}
+
+Test(model_npz, projection_errors)
+{
+    spec s = {.cell = RNNSCAN_CELL_LSTM, .X = 6, .H = 5, .layers = 2, .dirs = 2, .bias = 1,
+              .proj = 3};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .num_layers = 2, .bidirectional = 1};
+    s.drop = "weight_hr_l1_reverse";
+    assert_load_fails(&s, &desc,
+                      "missing array 'weight_hr_l1_reverse' (weight_hr_l0 is present");
+    s.drop = NULL;
+    s.reshape = "weight_hr_l1", s.ndim = 2, s.shape[0] = 3, s.shape[1] = 4;
+    assert_load_fails(&s, &desc, "weight_hr_l1: expected shape (3, 5), found (3, 4)");
+    s.reshape = "weight_hr_l0", s.ndim = 1, s.shape[0] = 3;
+    assert_load_fails(&s, &desc, "weight_hr_l0: expected shape (proj_size, H)");
+    s.reshape = NULL;
+    desc.proj_size = 2; /* the caller's P must match the file's */
+    assert_load_fails(&s, &desc, "weight_hr_l0: expected shape (2, 5), found (3, 5)");
+    /* asking for a projection the file does not have */
+    spec plain = {.cell = RNNSCAN_CELL_LSTM, .X = 6, .H = 5, .layers = 1, .dirs = 1, .bias = 1};
+    rnnscan_model_desc one = {.cell = RNNSCAN_CELL_LSTM, .proj_size = 2};
+    assert_load_fails(&plain, &one, "proj_size = 2 but there is no weight_hr_l0");
 }

@@ -6,7 +6,8 @@
  * Every cell x layers (1, 2) x bidirectional x per-sequence lengths x
  * batch-first x h0/c0 given x schedule (host loop, persistent), with the
  * weight types (f32, f16, bf16) rotating over the model shapes so every
- * cell runs each of them on both schedules: 256 runs on
+ * cell runs each of them on both schedules, then an LSTM with a projection
+ * (proj_size P = 5) over the same features on the host schedule: 288 runs on
  * tiny shapes (Oclgrind simulates every work-item), each against the
  * reference backend with NaN-poisoned outputs, tolerance
  * |d| <= 2e-5 + 2e-5 |ref| as in test_backend_vs_reference.c.  The shapes
@@ -85,13 +86,17 @@ int main(int argc, char **argv)
                                          RNNSCAN_CELL_LSTM, RNNSCAN_CELL_GRU};
     int runs = 0, failed = 0;
     double worst = 0.0;
-    for (int ci = 0; ci < 4; ci++)
+    /* ci = 4: an LSTM with a projection (P = 5), on the host schedule only */
+    for (int ci = 0; ci < 5; ci++)
         for (int k = 0; k < 64; k++) {
             /* layers and bidir (the model's shape, so its cap) change every
              * 16 runs: a capped context is made per shape */
             const int combo = (k & 3) << 4 | k >> 2;
+            if (ci == 4 && (combo >> 1) & 1)
+                continue; /* the persistent schedule does not run projections */
             test_case tc = {
-                .cell = cells[ci], .T = 5, .B = 4, .X = 5, .H = 11,
+                .cell = ci < 4 ? cells[ci] : RNNSCAN_CELL_LSTM, .T = 5, .B = 4, .X = 5, .H = 11,
+                .proj = ci == 4 ? 5 : 0,
                 .bias = combo % 2 == 0,
                 .layers = (combo >> 4) & 1 ? 2 : 1,
                 .bidir = (combo >> 5) & 1,
@@ -136,7 +141,7 @@ int main(int argc, char **argv)
                 printf("FAIL %s: %s: %s\n", name, rnnscan_status_name(st), rnnscan_last_error());
             } else {
                 ratio = compare("y", got.y, want.y, p.y_elems, name);
-                double r = compare("h_n", got.h_n, want.h_n, p.state_elems, name);
+                double r = compare("h_n", got.h_n, want.h_n, p.h_elems, name);
                 ratio = r > ratio ? r : ratio;
                 if (tc.cell == RNNSCAN_CELL_LSTM) {
                     r = compare("c_n", got.c_n, want.c_n, p.state_elems, name);
