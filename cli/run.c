@@ -1,5 +1,6 @@
 /* `rnnscan run`: a PyTorch state_dict (.npz) and an input (.npy) in, the
- * outputs PyTorch would return (.npz) out. */
+ * outputs PyTorch would return (.npz) out; or, with --onnx, one RNN / GRU /
+ * LSTM node of an ONNX model in and that node's outputs out. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "onnx_layout.h"
 #include "rnnscan.h"
 
 /* --verify's tolerance: the test suite's, |d| <= 2e-5 + 2e-5 |ref| (see
@@ -17,7 +19,7 @@
 
 typedef struct run_options {
     const char *cell, *weights, *input, *out, *h0, *c0, *lengths, *backend, *device, *schedule;
-    const char *weight_type;
+    const char *weight_type, *onnx, *node;
     int layers, bidirectional, batch_first, verify;
 } run_options;
 
@@ -36,7 +38,15 @@ static void run_usage(FILE *f)
             "An lstm saved with proj_size (weight_hr_l0 in W.npz) has h P wide: H0, h_n\n"
             "(L*D, B, P), output (T, B, D*P); C0 and c_n stay H wide.\n"
             "--weight-type: weights and biases stored as f16 or bf16 (rounded once; --verify\n"
-            "compares against the reference on the same rounded weights).\n");
+            "compares against the reference on the same rounded weights).\n"
+            "\n"
+            "       rnnscan run --onnx MODEL.onnx [--node NAME] --input X.npy --out OUT.npz\n"
+            "                   [--lengths LEN.npy] [--h0 H0.npy] [--c0 C0.npy] [--backend ...]\n"
+            "                   [--device SPEC] [--schedule ...] [--verify]\n"
+            "One RNN, GRU or LSTM node of an ONNX model (NAME: the graph's only one if not\n"
+            "given).  X.npy in the node's layout: (T, B, X) for layout 0, (B, T, X) for 1;\n"
+            "H0/C0: (D, B, H) or (B, D, H).  OUT.npz: Y (T, D, B, H) or (B, T, D, H), Y_h and\n"
+            "for lstm Y_c (D, B, H) or (B, D, H); outputs past a sequence's length are 0.\n");
 }
 
 /* One clear line on stderr, and the exit status of a failure. */
@@ -102,6 +112,8 @@ static int parse(int argc, char **argv, run_options *o)
                 {"--device", offsetof(run_options, device)},
                 {"--schedule", offsetof(run_options, schedule)},
                 {"--weight-type", offsetof(run_options, weight_type)},
+                {"--onnx", offsetof(run_options, onnx)},
+                {"--node", offsetof(run_options, node)},
             };
             for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
                 if (!strcmp(a, flags[f].flag))
@@ -113,8 +125,17 @@ static int parse(int argc, char **argv, run_options *o)
             *value = argv[++i];
         }
     }
-    const char *missing = !o->cell ? "--cell" : !o->weights ? "--weights" : !o->input ? "--input"
-                        : !o->out  ? "--out"  : NULL;
+    if (o->onnx) { /* the model says what these would */
+        const char *extra = o->cell ? "--cell" : o->weights ? "--weights" : o->layers != 1 ? "--layers"
+                          : o->bidirectional ? "--bidirectional" : o->batch_first ? "--batch-first"
+                          : o->weight_type ? "--weight-type" : NULL;
+        if (extra)
+            return fail("%s does not go with --onnx (the ONNX node gives the model)", extra), 0;
+    } else if (o->node) {
+        return fail("--node goes with --onnx"), 0;
+    }
+    const char *missing = !o->onnx && !o->cell ? "--cell" : !o->onnx && !o->weights ? "--weights"
+                        : !o->input ? "--input" : !o->out ? "--out" : NULL;
     if (missing)
         return fail("%s is required (see rnnscan run --help)", missing), 0;
     return 1;
@@ -156,7 +177,8 @@ static void free_data(run_data *d)
     rnnscan_int_array_free(&d->lengths);
 }
 
-/* Opens a context of `backend` and makes the model from the npz there. */
+/* Opens a context of `backend` and makes the model from the npz, or the
+ * ONNX file, there. */
 static int open_model(const run_options *o, const char *backend_name, rnnscan_npz *npz,
                       const rnnscan_model_desc *desc, rnnscan_context **ctx, rnnscan_model **model)
 {
@@ -165,8 +187,12 @@ static int open_model(const run_options *o, const char *backend_name, rnnscan_np
         return fail("--backend: %s", rnnscan_last_error()), 0;
     if (rnnscan_context_create(&copts, ctx) != RNNSCAN_OK)
         return fail("backend %s: %s", backend_name, rnnscan_last_error()), 0;
-    if (rnnscan_model_from_npz(*ctx, npz, desc, model) != RNNSCAN_OK)
+    if (o->onnx) {
+        if (rnnscan_model_load_onnx(*ctx, o->onnx, o->node, model) != RNNSCAN_OK)
+            return fail("%s", rnnscan_last_error()), 0; /* the path leads the message */
+    } else if (rnnscan_model_from_npz(*ctx, npz, desc, model) != RNNSCAN_OK) {
         return fail("%s: %s", o->weights, rnnscan_last_error()), 0;
+    }
     return 1;
 }
 
@@ -194,9 +220,9 @@ int cli_run(int argc, char **argv)
     if (!parse(argc, argv, &o))
         return 2;
     rnnscan_model_desc desc = {0};
-    if (rnnscan_cell_parse(o.cell, &desc.cell) != RNNSCAN_OK)
+    if (!o.onnx && rnnscan_cell_parse(o.cell, &desc.cell) != RNNSCAN_OK)
         return fail("--cell: %s", rnnscan_last_error());
-    if (o.c0 && desc.cell != RNNSCAN_CELL_LSTM)
+    if (o.c0 && !o.onnx && desc.cell != RNNSCAN_CELL_LSTM)
         return fail("--c0 is for lstm only, the cell is %s", o.cell);
     desc.num_layers = o.layers;
     desc.bidirectional = o.bidirectional;
@@ -221,13 +247,20 @@ int cli_run(int argc, char **argv)
     rnnscan_npz *npz = NULL;
     rnnscan_context *ctx = NULL, *ref_ctx = NULL;
     rnnscan_model *model = NULL, *ref_model = NULL;
-    if (rnnscan_npz_open(o.weights, &npz) != RNNSCAN_OK) {
+    if (!o.onnx && rnnscan_npz_open(o.weights, &npz) != RNNSCAN_OK) {
         fail("%s", rnnscan_last_error());
         goto done;
     }
     if (!open_model(&o, o.backend, npz, &desc, &ctx, &model))
         goto done;
     desc = rnnscan_model_describe(model);
+    if (o.onnx) {
+        o.batch_first = desc.batch_first; /* the node's layout */
+        if (o.c0 && desc.cell != RNNSCAN_CELL_LSTM) {
+            fail("--c0 is for an LSTM node, %s's is %s", o.onnx, rnnscan_cell_name(desc.cell));
+            goto done;
+        }
+    }
     const size_t LD = (size_t)desc.num_layers * (desc.bidirectional ? 2 : 1);
     /* S: the width of h, proj_size for a projected LSTM (weight_hr in the file) */
     const size_t H = (size_t)desc.hidden_size, S = desc.proj_size ? (size_t)desc.proj_size : H;
@@ -247,14 +280,17 @@ int cli_run(int argc, char **argv)
     }
     const size_t T = o.batch_first ? d.x.shape[1] : d.x.shape[0];
     const size_t B = o.batch_first ? d.x.shape[0] : d.x.shape[1];
+    const int layout = desc.batch_first; /* an ONNX node's layout attribute */
     if (o.h0 && (rnnscan_npy_read(o.h0, &d.h0) != RNNSCAN_OK ||
-                 !check_state(o.h0, &d.h0, LD, B, S))) {
+                 !(o.onnx ? onnx_state_in(o.h0, &d.h0, layout, LD, B, S)
+                          : check_state(o.h0, &d.h0, LD, B, S)))) {
         if (d.h0.data == NULL)
             fail("%s", rnnscan_last_error());
         goto done;
     }
     if (o.c0 && (rnnscan_npy_read(o.c0, &d.c0) != RNNSCAN_OK ||
-                 !check_state(o.c0, &d.c0, LD, B, H))) {
+                 !(o.onnx ? onnx_state_in(o.c0, &d.c0, layout, LD, B, H)
+                          : check_state(o.c0, &d.c0, LD, B, H)))) {
         if (d.c0.data == NULL)
             fail("%s", rnnscan_last_error());
         goto done;
@@ -348,6 +384,13 @@ int cli_run(int argc, char **argv)
     }
 
     const char *names[3] = {"output", "h_n", "c_n"};
+    if (o.onnx) { /* the node's outputs, in its shapes and by its names */
+        if (!onnx_outputs(&d.y, &d.h_n, lstm ? &d.c_n : NULL, layout, T, B, LD, S)) {
+            fail("out of memory for the ONNX outputs");
+            goto done;
+        }
+        names[0] = "Y", names[1] = "Y_h", names[2] = "Y_c";
+    }
     rnnscan_array arrays[3] = {d.y, d.h_n, d.c_n};
     if (rnnscan_npz_write(o.out, lstm ? 3 : 2, names, arrays) != RNNSCAN_OK) {
         fail("%s", rnnscan_last_error());

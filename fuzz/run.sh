@@ -12,7 +12,7 @@ out=${FUZZ_OUT:-$root/build-fuzz}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for target in npy npz; do
+for target in npy npz onnx; do
     cp -R "$here/corpus/$target" "$work/corpus-$target"
     mkdir -p "$work/crashes-$target"
     dict=""

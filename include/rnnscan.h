@@ -284,6 +284,10 @@ typedef struct rnnscan_model_desc {
      * is P wide, c stays H wide, W_hh is [4H][P] and layers above the first
      * read D*P inputs.  Below, "the state width" S is P when set, else H. */
     int proj_size;
+    /* One direction running backwards, each sequence from its last step to
+     * its first (ONNX's direction "reverse"); outputs stay at their times.
+     * Not with bidirectional, whose second direction is this already. */
+    int reverse;
 } rnnscan_model_desc;
 
 /* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates,
@@ -447,6 +451,31 @@ RNNSCAN_API rnnscan_status rnnscan_model_load_npz(rnnscan_context *context, cons
 RNNSCAN_API rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz,
                                                   const rnnscan_model_desc *desc,
                                                   rnnscan_model **out);
+
+/*! rnnscan_model_load_onnx() : makes a model from one RNN, GRU or LSTM node
+ *  of an ONNX model file (opsets 7 to 22, the operators' opset-14 semantics):
+ *  `node_name`, or NULL for the graph's only such node.  The weights W, R and
+ *  B must be initializers (float32 or float64, raw_data or the typed fields,
+ *  or external data in the model's directory); their gate order (LSTM i, o,
+ *  f, c; GRU z, r, h) is converted to PyTorch's.  The model is one layer,
+ *  bidirectional for direction "bidirectional", reverse for "reverse",
+ *  batch_first for layout = 1 (x [B][T][X]); rnnscan_model_describe says.  Outputs are rnnscan's:
+ *  y [T][B][D*H], where ONNX's Y is [T][D][B][H] (layout 0) or [B][T][D][H]
+ *  (layout 1, the same data); h_n [D][B][H] is ONNX's Y_h for layout 0.
+ *  Refused with RNNSCAN_NOT_SUPPORTED naming what: GRU linear_before_reset = 0, LSTM peepholes (P) and input_forget, clip,
+ *  activations other than PyTorch's cells' (RNN Tanh or Relu, GRU Sigmoid and
+ *  Tanh, LSTM Sigmoid, Tanh, Tanh), weights that are graph inputs,
+ *  sequence_lens / initial_h / initial_c stored as constants (the run gives
+ *  them), a library built without protobuf-c.  A malformed file: RNNSCAN_FORMAT_ERROR; several
+ *  candidate nodes and no name, or a name not found: RNNSCAN_INVALID_ARGUMENT. */
+RNNSCAN_API rnnscan_status rnnscan_model_load_onnx(rnnscan_context *context, const char *path,
+                                                   const char *node_name, rnnscan_model **out);
+/*! rnnscan_model_from_onnx() : the same from a serialized ModelProto in
+ *  memory; `base_dir` is where external tensors are found (NULL: none may be
+ *  external). */
+RNNSCAN_API rnnscan_status rnnscan_model_from_onnx(rnnscan_context *context, const void *data,
+                                                   size_t size, const char *base_dir,
+                                                   const char *node_name, rnnscan_model **out);
 
 #ifdef __cplusplus
 }

@@ -208,7 +208,8 @@ inline rnnscan_vec rnnscan_tanh(rnnscan_vec v)
  *      step order, so gx row s-s0 and y slot s-s0+1 hold step s for both
  *      directions alike; y slot 0 holds step s0-1 (the previous chunk's last
  *      slot, copied there by the host) and the host scatters y back to times.
- * Either way step 0 reads h0 and a sequence's last step writes h_n. */
+ * Either way step 0 reads h0 and a sequence's last step writes h_n.  "Reverse
+ * direction" below means dir = 1, or any dir of a model with `reverse`. */
 typedef struct rnnscan_step_params {
     ulong h0_off, c_off, hn_off;    /* this layer's first state element        */
     ulong order_off, lengths_off;   /* int arrays [B]                          */
@@ -218,7 +219,8 @@ typedef struct rnnscan_step_params {
     int s, B, B_active;             /* s, B_active: host loop only             */
     int H, Hp;
     int s0, s_end, by_step;         /* the steps this launch covers, addressing */
-    int S, pad0;                    /* S: the width of h (H, or proj_size)     */
+    int S;                          /* the width of h (H, or proj_size)        */
+    int reverse;                    /* a one-direction model running backwards */
 } rnnscan_step_params;
 
 /* The arguments of every step and persistent kernel, then the names their
@@ -232,10 +234,12 @@ typedef struct rnnscan_step_params {
 #define PARAMS_UNPACK                                                                     \
     const int gx_ld = p.gx_ld, s = p.s, B = p.B, B_active = p.B_active;                   \
     const int H = p.H, Hp = p.Hp, S = p.S, s0 = p.s0, by_step = p.by_step;                \
+    const int reverse = p.reverse;                                                        \
     const ulong h0_off = p.h0_off, c_off = p.c_off, hn_off = p.hn_off;                    \
     const ulong y_off = p.y_off, y_ts = p.y_ts, y_bs = p.y_bs;                            \
     const __global float *h0 = state;                                                     \
     __global float *c = state, *h_n = state;                                              \
     const __global int *order = (const __global int *)(state + p.order_off);              \
     const __global int *lengths = (const __global int *)(state + p.lengths_off);          \
-    (void)s, (void)B_active, (void)order, (void)c, (void)s0, (void)by_step, (void)S
+    (void)s, (void)B_active, (void)order, (void)c, (void)s0, (void)by_step, (void)S,       \
+        (void)reverse

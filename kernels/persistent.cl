@@ -54,7 +54,7 @@ __kernel void rnnscan_persistent(PARAMS_ARGS, __local float *h_loc)
 
     const int s_stop = min(len, p.s_end);
     for (int s = s0; s < s_stop; s++) {
-        const int t = dir ? len - 1 - s : s;
+        const int t = dir || reverse ? len - 1 - s : s;
         const int yi = by_step ? s - s0 + 1 : t;
         const __global float *g = gx_b + (size_t)(by_step ? s - s0 : t) * gx_ts;
         rnnscan_gates a, w_k;

@@ -24,7 +24,7 @@ __kernel void rnnscan_state_projection(PARAMS_ARGS)
     if (slot >= B_active || p0 >= S) /* no barriers below: leaving early is safe */
         return;
     const int b = order[slot], len = lengths[b];
-    const int t = dir ? len - 1 - s : s, yi = by_step ? s - s0 + 1 : t;
+    const int t = dir || reverse ? len - 1 - s : s, yi = by_step ? s - s0 + 1 : t;
     const int Pp = (S + 7) / 8 * 8, n = min(8, S - p0);
     const __global float *m = state + p.m_off + ((size_t)dir * B + b) * H;
     const __global rnnscan_weight *w = (dir ? w_hh1 : w_hh0) + p0;

@@ -44,9 +44,9 @@
     const int live##r = slot##r < B_active;                                               \
     const int b##r = order[min(slot##r, B_active - 1)];                                   \
     const int len##r = lengths[b##r];                                                     \
-    const int t##r = dir ? len##r - 1 - s : s;                                            \
+    const int t##r = back ? len##r - 1 - s : s;                                           \
     const int yi##r = by_step ? s - s0 + 1 : t##r;                                        \
-    const int yp##r = by_step ? s - s0 : (dir ? t##r + 1 : t##r - 1);                     \
+    const int yp##r = by_step ? s - s0 : (back ? t##r + 1 : t##r - 1);                    \
     const __global float *hp##r =                                                         \
         s == 0 ? h0 + h0_off + ((size_t)dir * B + b##r) * S                               \
                : y + y_off + (size_t)yp##r * y_ts + (size_t)b##r * y_bs + (size_t)dir * S; \
@@ -120,7 +120,7 @@
 __kernel void rnnscan_step(PARAMS_ARGS)
 {
     PARAMS_UNPACK;
-    const int dir = get_global_id(2);
+    const int dir = get_global_id(2), back = dir || reverse; /* back: runs backwards */
     /* past the last block only with RNNSCAN_STEP_LOCAL's rounded groups */
     const int unit_live = (int)get_global_id(0) * 8 < H;
     const int j0 = unit_live ? get_global_id(0) * 8 : 0, n = min(8, H - j0);

@@ -22,6 +22,9 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
                         "RNNSCAN_F16 or RNNSCAN_BF16)", (int)d->weight_type);
     if (d->num_layers < 0)
         return FAIL_ARG(NULL, "model_create: num_layers must be >= 0, got %d", d->num_layers);
+    if (d->reverse && d->bidirectional)
+        return FAIL_ARG(NULL, "model_create: reverse is for one-direction models (a "
+                              "bidirectional model runs both directions already)");
     if (d->proj_size < 0 || (d->proj_size > 0 && d->cell != RNNSCAN_CELL_LSTM) ||
         d->proj_size >= d->hidden_size)
         return FAIL_ARG(NULL,
@@ -190,6 +193,7 @@ rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_mode
     m->desc.num_layers = desc->num_layers > 1 ? desc->num_layers : 1;
     m->desc.bidirectional = desc->bidirectional != 0;
     m->desc.batch_first = desc->batch_first != 0;
+    m->desc.reverse = desc->reverse != 0;
     rnnscan_dims *d = &m->dims;
     d->gates = rnnscan_cell_gates(desc->cell);
     d->input = desc->input_size;

@@ -13,7 +13,7 @@ int problem_make(problem *p, const test_case *tc, uint64_t seed)
     const int L = tc->layers > 1 ? tc->layers : 1, D = tc->bidir ? 2 : 1;
     const int S = tc->proj ? tc->proj : tc->H; /* the state width */
     p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first,
-                                   tc->weight_type, tc->proj};
+                                   tc->weight_type, tc->proj, tc->reverse};
     p->weights = calloc((size_t)(L * D), sizeof *p->weights);
     p->views = calloc((size_t)(L * D), sizeof *p->views);
     if (!p->weights || !p->views)
@@ -137,7 +137,8 @@ const char *case_name(const test_case *tc, char *buf, size_t size)
              rnnscan_cell_name(tc->cell), tc->T, tc->B, tc->X, tc->H, proj,
              tc->bias ? " bias" : " nobias",
              tc->state ? " h0/c0" : "", tc->layers > 1 ? tc->layers : 1,
-             tc->bidir ? " bidir" : "", tc->batch_first ? " batch_first" : "",
+             tc->bidir ? " bidir" : tc->reverse ? " reverse" : "",
+             tc->batch_first ? " batch_first" : "",
              tc->lengths ? " lengths" : "",
              tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT ? " persistent" : "",
              tc->weight_type ? " " : "", tc->weight_type ? rnnscan_weight_type_name(tc->weight_type) : "");

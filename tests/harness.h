@@ -19,6 +19,7 @@ typedef struct test_case {
     rnnscan_schedule schedule;
     rnnscan_weight_type weight_type; /* 0 = F32 */
     int proj;    /* LSTM proj_size P (0: none): h, y, h0, h_n are P wide */
+    int reverse; /* one direction, running backwards (desc.reverse) */
 } test_case;
 
 /* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's

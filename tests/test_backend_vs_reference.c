@@ -91,7 +91,7 @@ typedef struct span {
  * F_PROJ: 1 = an LSTM projection of P = H / 2 (H >= 2). */
 enum {
     F_CELL, F_LAYERS, F_BIDIR, F_LENGTHS, F_BATCH_FIRST, F_BIAS, F_STATE, F_SCHEDULE,
-    F_WEIGHT_TYPE, F_PROJ, FEATURES
+    F_WEIGHT_TYPE, F_PROJ, F_REVERSE, FEATURES
 };
 
 typedef enum shape_set {
@@ -114,7 +114,7 @@ typedef struct row {
     union {
         struct {
             span cell, layers, bidir, lengths, batch_first, bias, state, schedule, weight_type,
-                proj;
+                proj, reverse;
         };
         span feature[FEATURES];
     };
@@ -213,6 +213,22 @@ static const row rows[] = {
      .proj = ON,
      .bias_off_every = 3,
      .seed = 12000,
+     .tol = F32_VS_DOUBLE},
+    /* one direction running backwards (desc.reverse, ONNX's "reverse"): every
+     * cell with every feature; the same arithmetic as a bidirectional
+     * model's second direction, so the same tolerance */
+    {.name = "reverse",
+     .how = SCAN,
+     .shapes = FEATURE_SHAPES,
+     .cell = ALL_CELLS,
+     .layers = {1, 2},
+     .lengths = BOTH,
+     .batch_first = BOTH,
+     .state = BOTH,
+     .schedule = BOTH_SCHEDULES,
+     .reverse = ON,
+     .bias_off_every = 3,
+     .seed = 13000,
      .tol = F32_VS_DOUBLE},
     /* ... with f16 and bf16 weights (W_hr rounded too) */
     {.name = "projections weight types",
@@ -330,6 +346,7 @@ static void set_feature(test_case *tc, int f, int v)
     case F_SCHEDULE: tc->schedule = (rnnscan_schedule)v; break;
     case F_WEIGHT_TYPE: tc->weight_type = (rnnscan_weight_type)v; break;
     case F_PROJ: tc->proj = !v ? 0 : tc->H >= 2 ? tc->H / 2 : -1; break; /* -1: unsupported */
+    case F_REVERSE: tc->reverse = v; break;
     }
 }
 

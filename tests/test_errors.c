@@ -27,7 +27,7 @@ static const rnnscan_weights weights = {w_ih, w_hh, NULL, NULL, NULL};
 
 static rnnscan_model *lstm_model(void)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     return m;
@@ -38,7 +38,7 @@ Test(errors, projection_arguments)
 {
     static float w_hr[2 * 8];
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 2};
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 2, 0};
     const rnnscan_weights with_hr = {w_ih, w_hh, NULL, NULL, w_hr};
     cr_assert_eq(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_OK, "%s",
                  rnnscan_last_error());
@@ -98,7 +98,7 @@ Test(errors, names_parse)
 Test(errors, model_create_arguments)
 {
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
     expect_status(rnnscan_model_create(NULL, &desc, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "context is NULL");
     cr_expect_null(m);
@@ -137,7 +137,7 @@ Test(errors, model_create_arguments)
 Test(errors, model_create_overflow)
 {
     /* G*H*X*4 bytes overflows size_t: rejected before any allocation */
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0, RNNSCAN_F32, 0, 0};
     rnnscan_model *m = NULL;
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "overflows");
@@ -150,7 +150,7 @@ Test(errors, model_create_layers_overflow)
      * hidden_size * directions (the output width) must fit an int: refused
      * before any allocation or read of weights[1...] */
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0, RNNSCAN_F32, 0, 0};
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "num_layers = 2147483647 with 2 directions is too large");
     cr_expect_null(m);
@@ -231,7 +231,7 @@ Test(errors, scan_arguments)
 
 Test(errors, cell_state_only_for_lstm)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     float x[3] = {0}, y[8], c[8] = {0};
@@ -261,7 +261,7 @@ Test(errors, not_supported)
         cr_expect(strstr(rnnscan_last_error(), "persistent") != NULL);
     rnnscan_model_free(m);
 
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0, RNNSCAN_F32, 0, 0};
     rnnscan_weights four[4] = {weights, weights, weights, weights};
     float w_ih_wide[4 * 8 * 16];
     four[2].w_ih = four[3].w_ih = w_ih_wide;

@@ -13,7 +13,7 @@ TestSuite(notebook, .init = open_reference, .fini = close_reference);
 
 static rnnscan_model *model_of(rnnscan_cell cell, int X, int H, rnnscan_weights w)
 {
-    rnnscan_model_desc desc = {cell, X, H, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {cell, X, H, 1, 0, 0, RNNSCAN_F32, 0, 0};
     rnnscan_model *m = NULL;
     rnnscan_status st = rnnscan_model_create(ref, &desc, &w, &m);
     cr_assert_eq(st, RNNSCAN_OK, "model_create: %s", rnnscan_last_error());

@@ -109,7 +109,7 @@ Test(opencl_errors, weights_larger_than_max_alloc)
     size_t limit_floats = info.max_alloc_bytes / sizeof(float);
     float w = 0.5f;
     rnnscan_weights weights = {&w, &w, NULL, NULL, NULL};
-    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0, RNNSCAN_F32, 0};
+    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0, RNNSCAN_F32, 0, 0};
     size_t huge = limit_floats / 16 + 1; /* w_ih packed as [X][16] with H = 1 */
     desc.input_size = (int)(huge < 0x7fffffff ? huge : 0x7fffffff);
     float *big = calloc((size_t)desc.input_size, sizeof *big);

@@ -11,6 +11,7 @@ packages=(
   libcriterion-dev                               # tests
   libzip-dev zlib1g-dev                          # .npz files
   libopenblas-dev                                # the cpu backend
+  libprotobuf-c-dev protobuf-c-compiler          # ONNX models (src/io/onnx_subset.proto)
   python3-numpy                                  # golden and numpy round-trip tests
   oclgrind                                       # second OpenCL device: races, bounds, uninitialised values
   clang libclang-rt-14-dev                       # fuzzers and sanitizers

@@ -43,7 +43,7 @@ typedef struct pass {
     const cpu_layer *cl;
     const float *in; /* packed [rows][cl->input] */
     float *out;      /* packed [rows][D*S], this direction's columns at dir*S */
-    int dir, steps_per_chunk, has_h0;
+    int dir, back, steps_per_chunk, has_h0; /* back: runs backwards (dir 1, or reverse) */
     float *gx, *gh, *h, *c; /* scratch: h [B][S], c [B][H] */
     float *unproj;          /* scratch [B][H]: the cell's output before the projection */
 } pass;
@@ -88,7 +88,7 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
     cpu_step_fn *const step = p->cell->step;
     project(p, r0, (int)(o->off[t1] - r0), p->gx);
     for (int s = 0; s < t1 - t0; s++) {
-        const int t = p->dir ? t1 - 1 - s : t0 + s, n = o->act[t];
+        const int t = p->back ? t1 - 1 - s : t0 + s, n = o->act[t];
         float *g = p->gx + (o->off[t] - r0) * GH;
         if (*first && !p->has_h0) { /* h = 0: the product is zero */
             if (apart)
@@ -120,7 +120,7 @@ static void run_direction(pass *p, const rnnscan_run *run, int index)
     int first = 1;
     for (int done = 0; done < T; done += p->steps_per_chunk) {
         const int len = T - done < p->steps_per_chunk ? T - done : p->steps_per_chunk;
-        if (p->dir)
+        if (p->back)
             run_chunk(p, T - done - len, T - done, &first);
         else
             run_chunk(p, done, done + len, &first);
@@ -200,6 +200,7 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
         p.out = l == L - 1 && identity ? run->y : bufs[l % 2];
         for (int dir = 0; dir < D; dir++) {
             p.dir = dir;
+            p.back = dir || m->desc.reverse;
             p.cl = &cm->layers[l * D + dir];
             run_direction(&p, run, l * D + dir);
         }

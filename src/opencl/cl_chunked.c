@@ -69,9 +69,10 @@ static rnnscan_status plan_chunks(rnnscan_model *m, const rnnscan_run_dims *d, c
     return RNNSCAN_OK;
 }
 
-/* Step 1: xs [D][n][nb][In_l] for steps s0..s0+n-1 of sequences b0..b0+nb-1. */
+/* Step 1: xs [D][n][nb][In_l] for steps s0..s0+n-1 of sequences b0..b0+nb-1
+ * (dir 1, or a `reverse` model, runs backwards). */
 static void gather_inputs(float *xs, const host_seq *in, size_t In_l, const int *lengths, int T,
-                          int D, int s0, int n, size_t b0, size_t nb)
+                          int D, int reverse, int s0, int n, size_t b0, size_t nb)
 {
     for (int dir = 0; dir < D; dir++)
         for (int i = 0; i < n; i++)
@@ -82,14 +83,14 @@ static void gather_inputs(float *xs, const host_seq *in, size_t In_l, const int 
                     memset(dst, 0, In_l * sizeof *dst);
                     continue;
                 }
-                const size_t t = (size_t)(dir ? len - 1 - s : s);
+                const size_t t = (size_t)(dir || reverse ? len - 1 - s : s);
                 memcpy(dst, in->in + t * in->ts + (b0 + b) * in->bs, In_l * sizeof *dst);
             }
 }
 
 /* Step 4: ys [n][nb][D*H] back to their times in out (H: the width of h). */
 static void scatter_outputs(const host_seq *out, const float *ys, size_t H, const int *lengths,
-                            int T, int D, int s0, int n, size_t b0, size_t nb)
+                            int T, int D, int reverse, int s0, int n, size_t b0, size_t nb)
 {
     for (int i = 0; i < n; i++)
         for (size_t b = 0; b < nb; b++) {
@@ -97,7 +98,7 @@ static void scatter_outputs(const host_seq *out, const float *ys, size_t H, cons
             if (s >= len)
                 continue;
             for (int dir = 0; dir < D; dir++) {
-                const size_t t = (size_t)(dir ? len - 1 - s : s);
+                const size_t t = (size_t)(dir || reverse ? len - 1 - s : s);
                 memcpy(out->out + t * out->ts + (b0 + b) * out->bs + (size_t)dir * H,
                        ys + ((size_t)i * nb + b) * D * H + (size_t)dir * H, H * sizeof *ys);
             }
@@ -172,7 +173,7 @@ static rnnscan_status run_layer_chunks(rnnscan_model *m, const rnnscan_run *run,
     for (int s0 = 0; s0 < steps; s0 += (int)cp->Tc) {
         const int n = (int)min_size(cp->Tc, (size_t)(steps - s0));
         const size_t rows = (size_t)n * nb;
-        gather_inputs(h->xs, in, In_l, lengths, T, D, s0, n, b0, nb);
+        gather_inputs(h->xs, in, In_l, lengths, T, D, m->desc.reverse, s0, n, b0, nb);
         RNNSCAN_TRY(cl_upload(m, cm->x.mem, 0, h->xs, D * rows * In_l * f, "uploading x"));
         io.T = n, io.rows = (cl_int)rows;
         for (int dir = 0; dir < D; dir++)
@@ -181,7 +182,7 @@ static rnnscan_status run_layer_chunks(rnnscan_model *m, const rnnscan_run *run,
         RNNSCAN_TRY(cl_enqueue_steps(m, l, &io, run->schedule));
         /* blocking: the host scatters ys and reuses xs next */
         RNNSCAN_TRY(cl_download(m, h->ys, cm->y.mem, slot, (size_t)n * slot, 1, "reading y"));
-        scatter_outputs(out, h->ys, S, lengths, T, D, s0, n, b0, nb);
+        scatter_outputs(out, h->ys, S, lengths, T, D, m->desc.reverse, s0, n, b0, nb);
         if (s0 + n < steps) { /* the last step's state becomes slot 0 of the next chunk */
             cl_int rc = clEnqueueCopyBuffer(cl_backend_of(m)->queue, cm->y.mem, cm->y.mem,
                                             (size_t)n * slot, 0, slot, 0, NULL, NULL);

@@ -73,7 +73,7 @@ cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B)
         .order_off = cl_state_at(cm, STATE_ORDER),
         .lengths_off = cl_state_at(cm, STATE_ORDER) + (cl_ulong)B,
         .gx_ld = cm->N, .gx_dir = cm->Gd, .B = B, .B_active = B, .H = m->dims.hidden,
-        .Hp = cm->Hp, .S = m->dims.state,
+        .Hp = cm->Hp, .S = m->dims.state, .reverse = m->desc.reverse,
     };
     return p;
 }

@@ -27,7 +27,7 @@ typedef struct cl_layer {
 /* Mirrors rnnscan_step_params in kernels/common.cl: eight ulongs, twelve ints. */
 typedef struct cl_step_params {
     cl_ulong h0_off, c_off, hn_off, order_off, lengths_off, y_off, y_ts, y_bs, m_off;
-    cl_int gx_ld, gx_dir, s, B, B_active, H, Hp, s0, s_end, by_step, S, pad0;
+    cl_int gx_ld, gx_dir, s, B, B_active, H, Hp, s0, s_end, by_step, S, reverse;
 } cl_step_params;
 _Static_assert(sizeof(cl_step_params) == 9 * 8 + 12 * 4, "cl_step_params has padding");
 

@@ -97,7 +97,7 @@ static void run_layer(const rnnscan_model *m, const rnnscan_run *run, int l, int
         for (int j = 0; j < H; j++)
             s->c[j] = run->c0 ? run->c0[c_at + j] : 0.0;
         for (int step = 0; step < len; step++) {
-            const int t = dir ? len - 1 - step : step;
+            const int t = dir || m->desc.reverse ? len - 1 - step : step;
             const size_t row = (size_t)t * B + b;
             cell_step(m->desc.cell, layer, H, P, s->in + row * layer->input, s->h, s->c, s->gi,
                       s->gh, s->m);

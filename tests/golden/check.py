@@ -30,6 +30,27 @@ CI is set (then 1), and when every run was skipped.  A run is skipped, not
 failed, when the binary exits 77 (its "cannot run here", e.g. no OpenCL
 device), except under CI, where every run must happen.
 
+ONNX cases (tests/golden/onnx_cases, made by generate_onnx.py): a case
+folder whose case.json says "format": "onnx" is run as
+
+    RNNSCAN_BINARY run --onnx model.onnx [--node NAME] --input input.npy
+        [--lengths lengths.npy] [--h0 h0.npy] [--c0 c0.npy]
+        --out TMP/out.npz --backend B
+
+and out.npz must hold Y, Y_h (and Y_c for LSTM) as float32, in the ONNX
+shapes of expected.npz, all finite, within the tolerance.  (--weight-type is
+passed only when it is not f32.)
+
+--refused checks models that must be refused (tests/golden/onnx_refused):
+each folder with a refused.json is run as
+
+    RNNSCAN_BINARY run --onnx model.onnx --input input.npy
+        --out TMP/out.npz --backend B
+
+and passes when the binary exits non-zero (not by a signal), writes exactly
+one line to stderr, that line contains refused.json's "expect_error"
+(compared without regard to case), and no TMP/out.npz exists afterwards.
+
 Needs only the standard library and numpy (not torch).
 """
 
@@ -57,13 +78,49 @@ except ImportError as e:  # pragma: no cover
     _no_numpy(e)
 
 
-def find_cases(root):
-    if os.path.isfile(os.path.join(root, "case.json")):
+def find_cases(root, marker="case.json"):
+    if os.path.isfile(os.path.join(root, marker)):
         return [root]
     if not os.path.isdir(root):
         return []
     return [os.path.join(root, n) for n in sorted(os.listdir(root))
-            if os.path.isfile(os.path.join(root, n, "case.json"))]
+            if os.path.isfile(os.path.join(root, n, marker))]
+
+
+def is_onnx(meta):
+    return meta.get("format") == "onnx"
+
+
+def output_names(meta):
+    """The arrays out.npz must hold."""
+    if is_onnx(meta):
+        return ["Y", "Y_h"] + (["Y_c"] if meta["op"] == "LSTM" else [])
+    return ["output", "h_n"] + (["c_n"] if meta["cell"] == "lstm" else [])
+
+
+def run_command(binary, case_dir, meta, backend, out, weight_type):
+    """The `rnnscan run` command line for one case and backend."""
+    if is_onnx(meta):
+        cmd = [binary, "run", "--onnx", os.path.join(case_dir, "model.onnx")]
+        if meta.get("node"):
+            cmd += ["--node", meta["node"]]
+        cmd += ["--input", os.path.join(case_dir, "input.npy")]
+        for opt in ("lengths", "h0", "c0"):
+            if meta.get(opt):
+                cmd += [f"--{opt}", os.path.join(case_dir, f"{opt}.npy")]
+        cmd += ["--out", out, "--backend", backend]
+        if weight_type != "f32":
+            cmd += ["--weight-type", weight_type]
+        return cmd
+    cmd = [binary, "run", "--cell", meta["cell"],
+           "--weights", os.path.join(case_dir, "weights.npz"),
+           "--input", os.path.join(case_dir, "input.npy")]
+    for opt in ("h0", "c0", "lengths"):
+        if meta.get(opt):
+            cmd += [f"--{opt}", os.path.join(case_dir, f"{opt}.npy")]
+    cmd += feature_options(meta)
+    cmd += ["--backend", backend, "--out", out, "--weight-type", weight_type]
+    return cmd
 
 
 def feature_options(meta):
@@ -78,8 +135,8 @@ def feature_options(meta):
     return out
 
 
-def compare(out_path, expected_path, cell, tol):
-    """Returns (ok, max_abs_diff or None, detail)."""
+def compare(out_path, expected_path, names, tol):
+    """Returns (ok, max_abs_diff or None, detail); names: the arrays to check."""
     try:
         with np.load(out_path, allow_pickle=False) as z:
             got = {k: z[k] for k in z.files}
@@ -87,7 +144,6 @@ def compare(out_path, expected_path, cell, tol):
         return False, None, f"cannot read {os.path.basename(out_path)}: {e}"
     with np.load(expected_path, allow_pickle=False) as z:
         want = {k: z[k] for k in z.files}
-    names = ["output", "h_n"] + (["c_n"] if cell == "lstm" else [])
     problems, worst, parts = [], 0.0, []
     for n in names:
         if n not in got:
@@ -116,6 +172,84 @@ def compare(out_path, expected_path, cell, tol):
     return True, worst, ", ".join(parts)
 
 
+def _run(cmd, timeout):
+    """subprocess.run, or a str saying why the binary could not run."""
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"timed out after {timeout:g} s"
+    except OSError as e:
+        return f"cannot run the binary: {e}"
+
+
+def check_refusal(r, out, expect):
+    """(ok, detail) for a run that must be refused."""
+    lines = (r.stderr or "").splitlines()
+    problems = []
+    if r.returncode == 0:
+        problems.append("exited 0")
+    elif r.returncode < 0:
+        problems.append(f"killed by signal {-r.returncode}")
+    if len(lines) != 1 or not lines[0].strip():
+        problems.append(f"{len(lines)} lines on stderr, not exactly one")
+    if expect.lower() not in (r.stderr or "").lower():
+        problems.append(f"stderr lacks {expect!r}")
+    if os.path.lexists(out):
+        problems.append(f"left an output file {os.path.basename(out)}")
+    shown = " | ".join(l.strip() for l in lines[:3]) + (" | ..." if len(lines) > 3 else "")
+    if problems:
+        return False, f"{'; '.join(problems)} (exit {r.returncode}; stderr: {shown!r})"
+    return True, f"exit {r.returncode}: {shown}"
+
+
+def main_refused(args, binary, backends):
+    """--refused: every folder with a refused.json must be refused."""
+    cases = find_cases(args.cases, "refused.json")
+    if args.only:
+        cases = [c for c in cases if any(s in os.path.basename(c) for s in args.only)]
+    if not cases:
+        print(f"check.py: FAIL, no refused-model folders (with refused.json) under {args.cases}",
+              file=sys.stderr)
+        return 1
+    passed = failed = skipped = 0
+    with tempfile.TemporaryDirectory(prefix="rnnscan-refused-") as tmp:
+        for case_dir in cases:
+            name = os.path.basename(os.path.normpath(case_dir))
+            with open(os.path.join(case_dir, "refused.json")) as f:
+                expect = json.load(f)["expect_error"]
+            for backend in backends:
+                tag = f"{backend:9s} {name}"
+                out = os.path.join(tmp, f"{name}.{backend}.out.npz")
+                cmd = [binary, "run", "--onnx", os.path.join(case_dir, "model.onnx"),
+                       "--input", os.path.join(case_dir, "input.npy"),
+                       "--out", out, "--backend", backend]
+                r = _run(cmd, args.timeout)
+                if isinstance(r, str):
+                    print(f"FAIL {tag}: {r}\n  {' '.join(cmd)}")
+                    failed += 1
+                    continue
+                if r.returncode == SKIP and not os.environ.get("CI"):
+                    why = (r.stderr.strip().splitlines() or ["(no message)"])[-1]
+                    print(f"SKIP {tag}: binary exited 77: {why}")
+                    skipped += 1
+                    continue
+                ok, detail = check_refusal(r, out, expect)
+                if ok:
+                    print(f"PASS {tag}: refused ({detail})")
+                    passed += 1
+                else:
+                    print(f"FAIL {tag}: expected a refusal mentioning {expect!r}: {detail}\n"
+                          f"  {' '.join(cmd)}")
+                    failed += 1
+    print(f"check.py: {passed} passed, {failed} failed, {skipped} skipped")
+    if failed:
+        return 1
+    if passed == 0:
+        return SKIP
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(
         description="Checks `rnnscan run` against the golden cases.",
@@ -131,6 +265,9 @@ def main():
     ap.add_argument("--weight-type", choices=("f32", "f16", "bf16"), default="f32",
                     help="store the weights as this type; f16/bf16 report max|diff| against "
                          "the float32 expected results instead of checking the tolerance")
+    ap.add_argument("--refused", action="store_true",
+                    help="CASES_DIR holds models the binary must refuse (folders with "
+                         "refused.json, tests/golden/onnx_refused)")
     args = ap.parse_args()
     measuring = args.weight_type != "f32"
     backends = args.backend or ["reference"]
@@ -139,11 +276,15 @@ def main():
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
         print(f"check.py: FAIL, {binary} is not an executable file", file=sys.stderr)
         return 1
+    if args.refused:
+        return main_refused(args, binary, backends)
     cases = find_cases(args.cases)
     if args.only:
         cases = [c for c in cases if any(s in os.path.basename(c) for s in args.only)]
     if not cases:
-        print(f"check.py: FAIL, no case folders (with case.json) under {args.cases}",
+        hint = (" (models that must be refused: add --refused)"
+                if find_cases(args.cases, "refused.json") else "")
+        print(f"check.py: FAIL, no case folders (with case.json) under {args.cases}{hint}",
               file=sys.stderr)
         return 1
 
@@ -159,14 +300,7 @@ def main():
                 out = os.path.join(tmp, f"{name}.{backend}.out.npz")
                 if os.path.exists(out):
                     os.remove(out)
-                cmd = [binary, "run", "--cell", meta["cell"],
-                       "--weights", os.path.join(case_dir, "weights.npz"),
-                       "--input", os.path.join(case_dir, "input.npy")]
-                for opt in ("h0", "c0", "lengths"):
-                    if meta.get(opt):
-                        cmd += [f"--{opt}", os.path.join(case_dir, f"{opt}.npy")]
-                cmd += feature_options(meta)
-                cmd += ["--backend", backend, "--out", out, "--weight-type", args.weight_type]
+                cmd = run_command(binary, case_dir, meta, backend, out, args.weight_type)
                 try:
                     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        text=True, errors="replace", timeout=args.timeout)
@@ -189,7 +323,7 @@ def main():
                     failed += 1
                     continue
                 ok, worst, detail = compare(out, os.path.join(case_dir, "expected.npz"),
-                                            meta["cell"], tol)
+                                            output_names(meta), tol)
                 shown = "n/a" if worst is None else f"{worst:.3g}"
                 print(f"{'PASS' if ok else 'FAIL'} {tag}: max|diff| {shown} (tol {tol:g}; {detail})")
                 if ok:
