@@ -261,7 +261,7 @@ REFUSED = [
 
 
 # the same float32 / float64 products and sigmoid as the PyTorch cases (generate.py)
-from generate import _matvec, _sigmoid  # noqa: E402
+from generate import _matvec, _round_up_125, _sigmoid  # noqa: E402
 
 
 ACTS = {"Tanh": np.tanh, "Relu": lambda x: np.maximum(x, 0)}
@@ -655,14 +655,6 @@ def _agree(case, what, a, b, limit):
     if not d <= limit:
         sys.exit(f"{case.name}: {what} disagrees by {d:.3g} (limit {limit:g})")
     return d
-
-
-def _round_up_125(v):
-    e = np.floor(np.log10(v))
-    for m in (1, 2, 5, 10):
-        if m * 10 ** e >= v:
-            return float(f"{m * 10 ** e:.0e}")
-    raise AssertionError
 
 
 def _clean(d, names):
