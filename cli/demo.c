@@ -129,8 +129,9 @@ static int vanilla_step(const demo *d)
     h[0] = h[1] = 1.0f;
     x[0] = x[1] = x[2] = 9.0f;
     problem p = {"vanilla RNN, one step (notebook: h_t = [[1.],[1.]])",
-                 {RNNSCAN_CELL_RNN_TANH, 3, 2, 1, 0, 0, RNNSCAN_F32, 0, 0},
-                 {w_hx, w_hh, NULL, NULL, NULL}, 1, 1, x, h, NULL};
+                 {.cell = RNNSCAN_CELL_RNN_TANH, .input_size = 3, .hidden_size = 2,
+                  .num_layers = 1},
+                 {.w_ih = w_hx, .w_hh = w_hh}, 1, 1, x, h, NULL};
     return compare(d, &p, 0, 1);
 }
 
@@ -150,8 +151,8 @@ static int lstm_step(const demo *d, rng *r)
     for (int i = 0; i < NX; i++)
         x[i] = (float)(2 * rng_normal(r) - 1);
     problem p = {"LSTM, one step (notebook weights, W_ih = [Ui;Uf;U;Uo], W_hh = [Wi;Wf;W;Wo])",
-                 {RNNSCAN_CELL_LSTM, NX, NH, 1, 0, 0, RNNSCAN_F32, 0, 0},
-                 {&U[0][0], &W[0][0], NULL, NULL, NULL}, 1, 1, x, h, c};
+                 {.cell = RNNSCAN_CELL_LSTM, .input_size = NX, .hidden_size = NH, .num_layers = 1},
+                 {.w_ih = &U[0][0], .w_hh = &W[0][0]}, 1, 1, x, h, c};
     return compare(d, &p, 0, 1);
 }
 
@@ -166,8 +167,8 @@ static int scan_case(const demo *d, rng *r, const char *title, rnnscan_cell cell
         return 0;
     float *w_ih = mem, *w_hh = w_ih + rows * X, *b = w_hh + rows * H, *x = b + rows;
     fill_normal(r, mem, n, 1.0f);
-    problem p = {title, {cell, X, H, 1, 0, 0, RNNSCAN_F32, 0, 0},
-                 {w_ih, w_hh, with_bias ? b : NULL, NULL, NULL}, T, 1, x, NULL, NULL};
+    problem p = {title, {.cell = cell, .input_size = X, .hidden_size = H, .num_layers = 1},
+                 {.w_ih = w_ih, .w_hh = w_hh, .b_ih = with_bias ? b : NULL}, T, 1, x, NULL, NULL};
     int ok = compare(d, &p, timed, 1);
     free(mem);
     return ok;
@@ -181,7 +182,7 @@ int cli_demo(int argc, char **argv)
         fprintf(stderr, "demo: %s\n", rnnscan_last_error());
         return 1;
     }
-    rnnscan_context_options cl_opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
+    rnnscan_context_options cl_opts = {.backend = RNNSCAN_BACKEND_OPENCL};
     rnnscan_status st = rnnscan_context_create(&cl_opts, &d.cl);
     printf("rnnscan %s demo: the notebook 'RNN a pie', batched and on OpenCL\n",
            rnnscan_version_string());

@@ -271,6 +271,36 @@ typedef struct rnnscan_model rnnscan_model;
 
 /* What a network is.  Zero-initialise and set what you need: zero in the
  * optional fields means the PyTorch default. */
+/* Activation functions for rnnscan_model_desc.activations, ONNX's list;
+ * alpha and beta are used as given (rnnscan_model_load_onnx fills ONNX's
+ * defaults), and ignored by the kinds that take none. */
+typedef enum rnnscan_act_kind {
+    RNNSCAN_ACT_DEFAULT = 0,          /* the cell's own at this position          */
+    RNNSCAN_ACT_SIGMOID = 1,          /* 1 / (1 + e^-x)                           */
+    RNNSCAN_ACT_TANH = 2,             /* tanh x                                   */
+    RNNSCAN_ACT_RELU = 3,             /* max(0, x)                                */
+    RNNSCAN_ACT_HARD_SIGMOID = 4,     /* max(0, min(1, alpha x + beta))           */
+    RNNSCAN_ACT_AFFINE = 5,           /* alpha x + beta                           */
+    RNNSCAN_ACT_LEAKY_RELU = 6,       /* x >= 0 ? x : alpha x                     */
+    RNNSCAN_ACT_THRESHOLDED_RELU = 7, /* x > alpha ? x : 0                        */
+    RNNSCAN_ACT_SCALED_TANH = 8,      /* alpha tanh(beta x)                       */
+    RNNSCAN_ACT_ELU = 9,              /* x >= 0 ? x : alpha (e^x - 1)             */
+    RNNSCAN_ACT_SOFTSIGN = 10,        /* x / (1 + |x|)                            */
+    RNNSCAN_ACT_SOFTPLUS = 11,        /* log(1 + e^x)                             */
+    RNNSCAN_ACT_COUNT_ = 12
+} rnnscan_act_kind;
+
+typedef struct rnnscan_activation {
+    rnnscan_act_kind kind;
+    float alpha, beta;
+} rnnscan_activation;
+
+/*! rnnscan_act_name() : ONNX's name ("HardSigmoid", ...), "default" for 0, or NULL. */
+RNNSCAN_API const char *rnnscan_act_name(rnnscan_act_kind kind);
+/*! rnnscan_act_parse() : the inverse of rnnscan_act_name for the 11 functions
+ *  (case-insensitive).  @return RNNSCAN_OK or RNNSCAN_INVALID_ARGUMENT. */
+RNNSCAN_API rnnscan_status rnnscan_act_parse(const char *name, rnnscan_act_kind *kind);
+
 typedef struct rnnscan_model_desc {
     rnnscan_cell cell;
     int input_size;    /* X > 0 */
@@ -288,7 +318,24 @@ typedef struct rnnscan_model_desc {
      * its first (ONNX's direction "reverse"); outputs stay at their times.
      * Not with bidirectional, whose second direction is this already. */
     int reverse;
+    /* ONNX's cell variants (rnnscan_model_load_onnx sets them); zero in each
+     * keeps PyTorch's cell.  See "Cell variants" below. */
+    int gru_reset_before; /* GRU: n = g(W_in x + b_in + W_hn (r * h) + b_hn), r applied
+                             before the recurrent product (ONNX linear_before_reset = 0,
+                             Keras reset_after = False) */
+    int peepholes;        /* LSTM: w_peep gives p_i, p_f, p_o: i, f see p * c_{t-1}, o sees p * c_t */
+    int input_forget;     /* LSTM: coupled gates, f = 1 - i */
+    float clip;           /* > 0: every gate pre-activation clamped to [-clip, clip] */
+    rnnscan_activation activations[3]; /* ONNX's f, g, h positions; kind 0: the cell's own */
 } rnnscan_model_desc;
+/* Cell variants.  The activation positions are ONNX's: f is the gates'
+ * (the RNN's only one; LSTM i, f, o; GRU r, z), g the candidate's (LSTM g,
+ * GRU n; unused by RNN), h the LSTM cell output's (h = o * h(c)).  A
+ * pre-activation is the sum of everything a gate adds (input and recurrent
+ * products, both biases, a peephole term; GRU's n: W_in x + b_in + r * (W_hn h
+ * + b_hn), or with gru_reset_before W_hn (r * h) + b_hn); clip clamps it, then
+ * the activation applies.  With input_forget, f = 1 - i: W_f, b_f and p_f
+ * are ignored.  One set of activations serves every layer and direction. */
 
 /* One layer-direction's parameters, PyTorch's layout, G = rnnscan_cell_gates,
  * S the state width (H, or proj_size), In = X for layer 0 and D*S above it:
@@ -302,6 +349,7 @@ typedef struct rnnscan_weights {
     const float *b_ih;
     const float *b_hh;
     const float *w_hr; /* LSTM projection (proj_size), else NULL */
+    const float *w_peep; /* LSTM peepholes [3H], p_i, p_f, p_o, with desc.peepholes, else NULL */
 } rnnscan_weights;
 
 /*! rnnscan_model_create() : validates `desc`, copies `weights` (L*D entries,
@@ -437,6 +485,63 @@ RNNSCAN_API void rnnscan_npz_close(rnnscan_npz *npz);
 RNNSCAN_API rnnscan_status rnnscan_npz_write(const char *path, int count, const char *const names[],
                                              const rnnscan_array arrays[]);
 
+/* Streaming a .npy in: its header read once, then any run of elements (in C
+ * order) read and converted to float32 without holding the file.  Reads
+ * may come from several threads at once (pread). */
+typedef struct rnnscan_npy_reader rnnscan_npy_reader;
+
+/*! rnnscan_npy_reader_open() : opens a float .npy ('<f4' '>f4' '<f8' '>f8').
+ *  @return RNNSCAN_OK, RNNSCAN_IO_ERROR, RNNSCAN_FORMAT_ERROR (bad header,
+ *  other dtype, data shorter than the shape) or RNNSCAN_OUT_OF_MEMORY. */
+RNNSCAN_API rnnscan_status rnnscan_npy_reader_open(const char *path, rnnscan_npy_reader **out);
+/*! rnnscan_npy_reader_shape() : fills shape, returns ndim (-1 for NULL). */
+RNNSCAN_API int rnnscan_npy_reader_shape(const rnnscan_npy_reader *reader,
+                                         size_t shape[RNNSCAN_MAX_DIMS]);
+/*! rnnscan_npy_reader_read() : elements [first, first + count) in C order
+ *  into dst.  RNNSCAN_NOT_SUPPORTED for a Fortran-order file of 2 or more
+ *  dimensions (read it whole with rnnscan_npy_read). */
+RNNSCAN_API rnnscan_status rnnscan_npy_reader_read(rnnscan_npy_reader *reader, size_t first,
+                                                   size_t count, float *dst);
+/*! rnnscan_npy_reader_close() : accepts NULL. */
+RNNSCAN_API void rnnscan_npy_reader_close(rnnscan_npy_reader *reader);
+
+/* Streaming a .npz out: float32 members whose shapes are known up front,
+ * written in pieces, in any order, from any threads (and from other
+ * processes through rnnscan_npz_writer_attach), as a stored zip64 archive
+ * numpy's np.load reads.  Until finish the data lives in a temporary file
+ * beside the target (its room reserved at create, so a full disk fails
+ * there); finish computes the CRCs, writes the directory and renames it into
+ * place; abort removes it.  Elements never written read as 0. */
+typedef struct rnnscan_npz_writer rnnscan_npz_writer;
+
+/*! rnnscan_npz_writer_create() : lays out `count` (1..64) members "<names[i]>.npy"
+ *  of the shapes in shapes[i] (ndim and shape only; data is not read). */
+RNNSCAN_API rnnscan_status rnnscan_npz_writer_create(const char *path, int count,
+                                                     const char *const names[],
+                                                     const rnnscan_array shapes[],
+                                                     rnnscan_npz_writer **out);
+/*! rnnscan_npz_writer_put() : values into member `member`, elements
+ *  [first, first + count) in C order. */
+RNNSCAN_API rnnscan_status rnnscan_npz_writer_put(rnnscan_npz_writer *writer, int member,
+                                                  size_t first, const float *values,
+                                                  size_t count);
+/*! rnnscan_npz_writer_temp_path() : the temporary file, for another process
+ *  to attach to.  Owned by the writer. */
+RNNSCAN_API const char *rnnscan_npz_writer_temp_path(const rnnscan_npz_writer *writer);
+/*! rnnscan_npz_writer_attach() : a second writer on a temporary file another
+ *  writer created, with the same names and shapes; its finish and abort
+ *  only close it (the creator finishes, after every attached writer has). */
+RNNSCAN_API rnnscan_status rnnscan_npz_writer_attach(const char *temp_path, int count,
+                                                     const char *const names[],
+                                                     const rnnscan_array shapes[],
+                                                     rnnscan_npz_writer **out);
+/*! rnnscan_npz_writer_finish() : completes the archive at its path and frees
+ *  the writer (on failure no file is left at either path). */
+RNNSCAN_API rnnscan_status rnnscan_npz_writer_finish(rnnscan_npz_writer *writer);
+/*! rnnscan_npz_writer_abort() : removes the temporary file and frees the
+ *  writer; accepts NULL. */
+RNNSCAN_API void rnnscan_npz_writer_abort(rnnscan_npz_writer *writer);
+
 /*! rnnscan_model_load_npz() : makes a model from a PyTorch state_dict saved
  *  with np.savez: weight_ih_l{k}[_reverse], weight_hh_l{k}[_reverse] and,
  *  optionally, bias_ih_l{k}[_reverse], bias_hh_l{k}[_reverse], and for an
@@ -462,9 +567,14 @@ RNNSCAN_API rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnns
  *  batch_first for layout = 1 (x [B][T][X]); rnnscan_model_describe says.  Outputs are rnnscan's:
  *  y [T][B][D*H], where ONNX's Y is [T][D][B][H] (layout 0) or [B][T][D][H]
  *  (layout 1, the same data); h_n [D][B][H] is ONNX's Y_h for layout 0.
- *  Refused with RNNSCAN_NOT_SUPPORTED naming what: GRU linear_before_reset = 0, LSTM peepholes (P) and input_forget, clip,
- *  activations other than PyTorch's cells' (RNN Tanh or Relu, GRU Sigmoid and
- *  Tanh, LSTM Sigmoid, Tanh, Tanh), weights that are graph inputs,
+ *  ONNX's cell variants become the description's: GRU linear_before_reset = 0
+ *  (ONNX's default) gru_reset_before, LSTM peepholes (input P) and
+ *  input_forget, clip, and activations with activation_alpha / _beta
+ *  (consumed in order by the functions that take them; past a list's end,
+ *  each function's default from its ONNX operator; README, "ONNX models").
+ *  Refused with
+ *  RNNSCAN_NOT_SUPPORTED naming what: directions with different activations,
+ *  an unknown activation or attribute, weights that are graph inputs,
  *  sequence_lens / initial_h / initial_c stored as constants (the run gives
  *  them), a library built without protobuf-c.  A malformed file: RNNSCAN_FORMAT_ERROR; several
  *  candidate nodes and no name, or a name not found: RNNSCAN_INVALID_ARGUMENT. */

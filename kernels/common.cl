@@ -5,8 +5,12 @@
  * Compile-time parameters (the host passes -D options rendered from a
  * variant key; the defaults let each file compile on its own):
  *   RNNSCAN_ENTRY       which entry point the program holds: 0 input_projection,
- *                       1 rnnscan_step (host-loop schedule), 2 rnnscan_persistent
- *   RNNSCAN_CELL        the cell, as enum rnnscan_cell in include/rnnscan.h (cell.cl)
+ *                       1 rnnscan_step (host-loop schedule), 2 rnnscan_persistent,
+ *                       3 rnnscan_state_projection, 4 rnnscan_reset_gate (step.cl)
+ *   RNNSCAN_CELL        the cell, as enum rnnscan_cell in include/rnnscan.h (cell.cl),
+ *                       and its ONNX variant options (RNNSCAN_ACT_*, RNNSCAN_CLIP,
+ *                       RNNSCAN_RESET_BEFORE, RNNSCAN_PEEPHOLES, RNNSCAN_INPUT_FORGET:
+ *                       cell.cl lists them; absent = PyTorch's cell)
  *   RNNSCAN_WEIGHT_TYPE storage type of the weights (enum rnnscan_weight_type):
  *                       0 float, 1 f16 (half), 2 bf16; accumulation is float
  *                       always, the loads below convert
@@ -32,6 +36,7 @@
 #define RNNSCAN_ENTRY_STEP 1
 #define RNNSCAN_ENTRY_PERSISTENT 2
 #define RNNSCAN_ENTRY_STATE_PROJECTION 3
+#define RNNSCAN_ENTRY_RESET_GATE 4
 #ifndef RNNSCAN_ENTRY
 #define RNNSCAN_ENTRY RNNSCAN_ENTRY_STEP
 #endif
@@ -89,7 +94,9 @@
  * or an LSTM's proj_size) is at
  *   RNNSCAN_W_PANELS 0: k*G*Hp + g*Hp + j      (rows of G*Hp)
  *   RNNSCAN_W_PANELS 1: (j/8)*S*G*8 + k*G*8 + g*8 + j%8
- * and GRU's b_hn [Hp] follows at S*G*Hp.
+ * and GRU's b_hn [Hp] (or LSTM's peepholes [3][Hp]) follows at S*G*Hp.  A
+ * GRU with reset_before stores each gate as such a matrix of its own (G = 1)
+ * at g*S*Hp (RNNSCAN_W_GATES in cell.cl).
  * Rows suit a GPU: neighbouring work-items read neighbouring units, so
  * loads coalesce.  Panels suit a CPU: the work-item that owns units
  * 8u..8u+7 reads one contiguous block of H*G*32 bytes from start to end, a
@@ -196,9 +203,11 @@ inline rnnscan_vec rnnscan_tanh(rnnscan_vec v)
  *
  * `state` holds, at these float offsets: h0 [L*D][B][S], the LSTM cell
  * state c [L*D][B][H] (updated in place), h_n [L*D][B][S], with a
- * projection m [D][B][H] (the current layer's o * tanh(c), before W_hr),
- * and two int arrays of B: the sequence order (longest first) and the
- * lengths.  S, the width of h, is H except for an LSTM with proj_size.
+ * projection m [D][B][H] (the current layer's o * tanh(c), before W_hr) or,
+ * for a GRU with reset_before on the host loop, r * h_{t-1} [D][B][H] in
+ * the same place (rnnscan_reset_gate writes it, rnnscan_step reads it), and
+ * two int arrays of B: the sequence order (longest first) and the lengths.
+ * S, the width of h, is H except for an LSTM with proj_size.
  *
  * Two ways to address y and gx (by_step):
  *   0, whole run: y and gx hold every timestep; step s of sequence b is at
@@ -214,7 +223,7 @@ typedef struct rnnscan_step_params {
     ulong h0_off, c_off, hn_off;    /* this layer's first state element        */
     ulong order_off, lengths_off;   /* int arrays [B]                          */
     ulong y_off, y_ts, y_bs;        /* y element (i,b,dir,j): y_off + i*y_ts + b*y_bs + dir*S + j */
-    ulong m_off;                    /* m [D][B][H], with a projection          */
+    ulong m_off;                    /* m [D][B][H]: projection, or GRU's r*h   */
     int gx_ld, gx_dir;              /* gx row length; first column of direction 1 */
     int s, B, B_active;             /* s, B_active: host loop only             */
     int H, Hp;

@@ -12,6 +12,11 @@
  * cost; U = 1 on a GPU, one unit per work-item.  The group's hidden state
  * h_loc[Hp] stays in local memory across the loop and the LSTM cell state in
  * registers; two barriers per step separate reading h_{t-1} from writing h_t.
+ * A GRU with reset_before (cell.cl) needs r for every unit before n's
+ * recurrent product: its step has a third barrier, after each work-item has
+ * put r * h_{t-1} for its units in rh_loc, the second half of the group's
+ * local memory (2*Hp floats then); a first k loop accumulates r and z over
+ * h_loc, a second n over rh_loc.
  * Padding units (H <= j < Hp) compute on zero weights and are never stored.
  * Each sequence runs its own length, so finished sequences cost nothing.
  * A launch covers steps [s0, s_end): the whole run, or one chunk of steps
@@ -44,11 +49,15 @@ __kernel void rnnscan_persistent(PARAMS_ARGS, __local float *h_loc)
         h_loc[k] = k < H ? h_start[k] : 0.0f;
     barrier(CLK_LOCAL_MEM_FENCE);
     const __global rnnscan_weight *w_hh = dir ? w_hh1 : w_hh0;
-    const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_GATES, H, Hp, j0);
-    const size_t w_ld = W_KSTRIDE(RNNSCAN_GATES, Hp), w_gs = W_GSTRIDE(Hp);
+    const __global rnnscan_weight *w = W_BLOCK(w_hh, RNNSCAN_W_GATES, H, Hp, j0);
+    const size_t w_ld = W_KSTRIDE(RNNSCAN_W_GATES, Hp), w_gs = RNNSCAN_W_GATE_STRIDE(H, Hp);
     const __global float *gx_b = gx + (size_t)b * gx_ld + (size_t)dir * p.gx_dir + j0;
     const size_t gx_ts = (size_t)B * gx_ld;
-    const rnnscan_vec b_hn = rnnscan_b_hn(w_hh, H, Hp, j0);
+    rnnscan_cell_weights cw;
+    rnnscan_cell_weights_load(&cw, w_hh, H, Hp, j0);
+#if RNNSCAN_GRU_RESET_BEFORE
+    __local float *rh_loc = h_loc + Hp;
+#endif
     __global float *c_b = c + c_off + seq_state + j0;
     rnnscan_vec c_j = RNNSCAN_CELL_STATE && n > 0 ? RNNSCAN_VLOAD_N(c_b, n) : RNNSCAN_VSPLAT(0.0f);
 
@@ -58,14 +67,24 @@ __kernel void rnnscan_persistent(PARAMS_ARGS, __local float *h_loc)
         const int yi = by_step ? s - s0 + 1 : t;
         const __global float *g = gx_b + (size_t)(by_step ? s - s0 : t) * gx_ts;
         rnnscan_gates a, w_k;
-        rnnscan_gates_start(&a, g, Hp, b_hn);
+        rnnscan_gates_start(&a, g, Hp, &cw);
         for (int k = 0; k < H; k++) {
             rnnscan_gate_weights(&w_k, w + k * w_ld, w_gs);
             rnnscan_gates_fma(&a, RNNSCAN_VSPLAT(h_loc[k]), &w_k);
         }
+#if RNNSCAN_GRU_RESET_BEFORE
+        /* rh_loc was last read before the previous step's barriers */
+        RNNSCAN_VSTORE(rnnscan_reset_times_h(&a, RNNSCAN_VLOAD(h_loc + j0)), rh_loc + j0);
+        barrier(CLK_LOCAL_MEM_FENCE); /* r * h_{t-1} complete */
+        for (int k = 0; k < H; k++) {
+            rnnscan_gate_weights_rh(&w_k, w + k * w_ld, w_gs);
+            rnnscan_gates_fma_rh(&a, RNNSCAN_VSPLAT(rh_loc[k]), &w_k);
+        }
+#endif
         const rnnscan_vec h = rnnscan_cell_update(
             &a, rnnscan_gx_n(g, Hp),
-            RNNSCAN_CELL_READS_H_PREV ? RNNSCAN_VLOAD(h_loc + j0) : RNNSCAN_VSPLAT(0.0f), &c_j);
+            RNNSCAN_CELL_READS_H_PREV ? RNNSCAN_VLOAD(h_loc + j0) : RNNSCAN_VSPLAT(0.0f), &c_j,
+            &cw);
         barrier(CLK_LOCAL_MEM_FENCE); /* every work-item has read h_{t-1} */
         RNNSCAN_VSTORE(h, h_loc + j0);
         if (n > 0)

@@ -65,7 +65,28 @@ typedef struct rnnscan_run_dims {
 typedef struct rnnscan_layer {
     int input;
     float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
+    float *w_peep; /* [3H] p_i, p_f, p_o with peepholes, else NULL */
 } rnnscan_layer;
+
+/* The cell variant a model runs, resolved from its description once at
+ * creation (variant.c): every activation position holds a concrete function
+ * (never RNNSCAN_ACT_DEFAULT), and `plain` says whether the whole is exactly
+ * PyTorch's cell, so backends take their fast paths without more tests. */
+typedef struct rnnscan_variant {
+    rnnscan_activation act[3]; /* f, g, h (ONNX's positions); unused ones hold the
+                                  cell's default */
+    float clip;                /* 0: none */
+    int reset_before, peepholes, input_forget;
+    int plain;                 /* no option set, activations the cell's own */
+} rnnscan_variant;
+
+/* Resolves d's variant; INVALID_ARGUMENT (detail recorded) for a bad kind,
+ * option on the wrong cell, or clip < 0 / not finite. */
+rnnscan_status rnnscan_variant_resolve(const rnnscan_model_desc *d, rnnscan_variant *out);
+/* a applied to x, in double (the reference's oracle). */
+double rnnscan_act_apply(const rnnscan_activation *a, double x);
+/* clip > 0: x clamped to [-clip, clip]; else x. */
+double rnnscan_clip(double clip, double x);
 
 /* What a backend can run beyond one forward layer over full-length,
  * time-major sequences; the core answers NOT_SUPPORTED for the rest. */
@@ -75,7 +96,8 @@ enum {
     RNNSCAN_FEATURE_BATCH_FIRST = 1 << 2,
     RNNSCAN_FEATURE_LENGTHS = 1 << 3,
     RNNSCAN_FEATURE_PROJECTION = 1 << 4, /* LSTM proj_size */
-    RNNSCAN_FEATURE_ALL = 0x1F
+    RNNSCAN_FEATURE_VARIANTS = 1 << 5,   /* ONNX cell variants (rnnscan_variant not plain) */
+    RNNSCAN_FEATURE_ALL = 0x3F
 };
 
 struct rnnscan_model;
@@ -105,6 +127,7 @@ struct rnnscan_model {
     rnnscan_context *context;
     rnnscan_model_desc desc;
     rnnscan_dims dims;
+    rnnscan_variant variant;
     rnnscan_layer *layers; /* L*D entries, index layer*D + direction */
     void *impl; /* backend state (OpenCL: resident weights, scratch buffers) */
     double build_ms; /* programs built while it was created (also in its context's) */

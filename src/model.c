@@ -8,7 +8,8 @@
 
 #define FAIL_ARG(err, ...) rnnscan_fail(err, RNNSCAN_INVALID_ARGUMENT, __VA_ARGS__)
 
-static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
+static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features,
+                                 rnnscan_variant *variant)
 {
     if (rnnscan_cell_gates(d->cell) == 0)
         return FAIL_ARG(NULL, "model_create: unknown cell %d (expected RNNSCAN_CELL_*)",
@@ -48,6 +49,7 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
                         "model_create: hidden_size = %d with %d directions is too large "
                         "(hidden_size * directions must be <= INT_MAX)",
                         d->hidden_size, directions);
+    RNNSCAN_TRY(rnnscan_variant_resolve(d, variant));
     struct {
         int asked;
         unsigned feature;
@@ -57,6 +59,8 @@ static rnnscan_status check_desc(const rnnscan_model_desc *d, unsigned features)
         {d->bidirectional != 0, RNNSCAN_FEATURE_BIDIRECTIONAL, "bidirectional models"},
         {d->batch_first != 0, RNNSCAN_FEATURE_BATCH_FIRST, "batch_first input"},
         {d->proj_size > 0, RNNSCAN_FEATURE_PROJECTION, "LSTM projections (proj_size)"},
+        {!variant->plain, RNNSCAN_FEATURE_VARIANTS,
+         "ONNX cell variants (activations, clip, peepholes, input_forget, gru_reset_before)"},
     };
     for (size_t i = 0; i < sizeof needs / sizeof needs[0]; i++)
         if (needs[i].asked && !(features & needs[i].feature))
@@ -95,6 +99,7 @@ static void release_layers(rnnscan_model *m)
         free(m->layers[i].b_ih);
         free(m->layers[i].b_hh);
         free(m->layers[i].w_hr);
+        free(m->layers[i].w_peep);
     }
     free(m->layers);
     m->layers = NULL;
@@ -106,7 +111,7 @@ static void release_layers(rnnscan_model *m)
  * power of 2 and beyond would round to infinity) is refused. */
 static rnnscan_status round_layer(rnnscan_weight_type type, const rnnscan_weights *src,
                                   rnnscan_layer *layer, int index, size_t n_ih, size_t n_hh,
-                                  size_t rows, size_t n_hr)
+                                  size_t rows, size_t n_hr, size_t n_peep)
 {
     const struct {
         const char *name;
@@ -117,7 +122,8 @@ static rnnscan_status round_layer(rnnscan_weight_type type, const rnnscan_weight
                   {"w_hh", src->w_hh, layer->w_hh, n_hh},
                   {"b_ih", src->b_ih, layer->b_ih, rows},
                   {"b_hh", src->b_hh, layer->b_hh, rows},
-                  {"w_hr", src->w_hr, layer->w_hr, n_hr}};
+                  {"w_hr", src->w_hr, layer->w_hr, n_hr},
+                  {"w_peep", src->w_peep, layer->w_peep, n_peep}};
     for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; a++) {
         const size_t bad = rnnscan_round_weights(type, arrays[a].copy, arrays[a].n);
         if (bad < arrays[a].n) /* only a given array can hold a bad value */
@@ -145,6 +151,11 @@ static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int
         return FAIL_ARG(NULL, "model_create: weights[%d].w_hr is %s", index,
                         d->proj ? "NULL (required with proj_size)"
                                 : "given but proj_size is 0 (set proj_size, the rows of w_hr)");
+    if ((w->w_peep != NULL) != (m->variant.peepholes != 0))
+        return FAIL_ARG(NULL, "model_create: weights[%d].w_peep is %s", index,
+                        m->variant.peepholes ? "NULL (required with peepholes, [3H])"
+                                             : "given but peepholes is 0");
+    const size_t n_peep = m->variant.peepholes ? 3 * (size_t)d->hidden : 0;
     size_t n_ih, n_hh, n_hr = 0;
     RNNSCAN_TRY(array_elems(&n_ih, "w_ih", index, d->rows, (size_t)layer->input));
     RNNSCAN_TRY(array_elems(&n_hh, "w_hh", index, d->rows, (size_t)d->state));
@@ -155,13 +166,14 @@ static rnnscan_status copy_layer(rnnscan_model *m, const rnnscan_weights *w, int
     layer->b_ih = copy_or_zero(w->b_ih, d->rows);
     layer->b_hh = copy_or_zero(w->b_hh, d->rows);
     layer->w_hr = d->proj ? copy_or_zero(w->w_hr, n_hr) : NULL;
+    layer->w_peep = n_peep ? copy_or_zero(w->w_peep, n_peep) : NULL;
     if (!layer->w_ih || !layer->w_hh || !layer->b_ih || !layer->b_hh ||
-        (d->proj && !layer->w_hr))
+        (d->proj && !layer->w_hr) || (n_peep && !layer->w_peep))
         return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY,
                             "model_create: no host memory for weights[%d] (%zu + %zu + %zu "
                             "floats)",
                             index, n_ih, n_hh, n_hr);
-    return round_layer(m->desc.weight_type, w, layer, index, n_ih, n_hh, d->rows, n_hr);
+    return round_layer(m->desc.weight_type, w, layer, index, n_ih, n_hh, d->rows, n_hr, n_peep);
 }
 
 rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_model_desc *desc,
@@ -179,7 +191,8 @@ rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_mode
     if (!weights)
         return FAIL_ARG(&context->err, "model_create: weights is NULL");
     rnnscan_model *m = NULL;
-    rnnscan_status st = check_desc(desc, context->ops->features);
+    rnnscan_variant variant;
+    rnnscan_status st = check_desc(desc, context->ops->features, &variant);
     if (st != RNNSCAN_OK)
         goto fail;
 
@@ -194,6 +207,10 @@ rnnscan_status rnnscan_model_create(rnnscan_context *context, const rnnscan_mode
     m->desc.bidirectional = desc->bidirectional != 0;
     m->desc.batch_first = desc->batch_first != 0;
     m->desc.reverse = desc->reverse != 0;
+    m->desc.gru_reset_before = variant.reset_before;
+    m->desc.peepholes = variant.peepholes;
+    m->desc.input_forget = variant.input_forget;
+    m->variant = variant;
     rnnscan_dims *d = &m->dims;
     d->gates = rnnscan_cell_gates(desc->cell);
     d->input = desc->input_size;

@@ -85,7 +85,8 @@ void weights_free(weights_buf *w)
 
 rnnscan_weights weights_view(const weights_buf *w)
 {
-    rnnscan_weights v = {w->w_ih, w->w_hh, w->b_ih, w->b_hh, w->w_hr};
+    rnnscan_weights v = {.w_ih = w->w_ih, .w_hh = w->w_hh, .b_ih = w->b_ih, .b_hh = w->b_hh,
+                         .w_hr = w->w_hr};
     return v;
 }
 

@@ -5,6 +5,56 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ACT(kind, alpha, beta) {RNNSCAN_ACT_##kind, alpha, beta}
+
+/* Each ONNX option alone and in pairs, and every activation but
+ * ThresholdedRelu: its jump of alpha at x = alpha turns a pre-activation
+ * within rounding of alpha into an O(1) difference between float and double
+ * (the golden ONNX cases cover it on fixed data).  Clips of 0.3 to 1 bite on
+ * a good share of PyTorch-init pre-activations. */
+const test_variant test_variants[] = {
+    {"plain", RNNSCAN_CELL_RNN_TANH, {0}},
+    {"gru reset_before", RNNSCAN_CELL_GRU, {.gru_reset_before = 1}},
+    {"gru reset_before clip", RNNSCAN_CELL_GRU, {.gru_reset_before = 1, .clip = 0.5f}},
+    {"gru clip", RNNSCAN_CELL_GRU, {.clip = 0.4f}},
+    {"gru HardSigmoid Elu", RNNSCAN_CELL_GRU,
+     {.gru_reset_before = 1, .activations = {ACT(HARD_SIGMOID, 0.3f, 0.45f), ACT(ELU, 0.8f, 0)}}},
+    {"gru Sigmoid Softsign", RNNSCAN_CELL_GRU,
+     {.activations = {ACT(SIGMOID, 0, 0), ACT(SOFTSIGN, 0, 0)}}},
+    {"lstm peepholes", RNNSCAN_CELL_LSTM, {.peepholes = 1}},
+    {"lstm input_forget", RNNSCAN_CELL_LSTM, {.input_forget = 1}},
+    {"lstm peepholes input_forget clip", RNNSCAN_CELL_LSTM,
+     {.peepholes = 1, .input_forget = 1, .clip = 0.7f}},
+    {"lstm HardSigmoid Softsign ScaledTanh", RNNSCAN_CELL_LSTM,
+     {.activations = {ACT(HARD_SIGMOID, 0.2f, 0.5f), ACT(SOFTSIGN, 0, 0),
+                      ACT(SCALED_TANH, 1.3f, 0.7f)}}},
+    {"lstm peepholes Sigmoid Tanh Softsign", RNNSCAN_CELL_LSTM,
+     {.peepholes = 1, .activations = {ACT(SIGMOID, 0, 0), ACT(TANH, 0, 0), ACT(SOFTSIGN, 0, 0)}}},
+    {"rnn LeakyRelu clip", RNNSCAN_CELL_RNN_TANH,
+     {.clip = 1.0f, .activations = {ACT(LEAKY_RELU, 0.1f, 0)}}},
+    {"rnn Softplus", RNNSCAN_CELL_RNN_RELU, {.activations = {ACT(SOFTPLUS, 0, 0)}}},
+    {"rnn Affine", RNNSCAN_CELL_RNN_TANH, {.activations = {ACT(AFFINE, 0.5f, 0.1f)}}},
+    {"rnn Sigmoid", RNNSCAN_CELL_RNN_RELU, {.activations = {ACT(SIGMOID, 0, 0)}}},
+    {"rnn Elu", RNNSCAN_CELL_RNN_TANH, {.activations = {ACT(ELU, 1.0f, 0)}}},
+    {"rnn tanh clip", RNNSCAN_CELL_RNN_TANH, {.clip = 0.3f}},
+    {"rnn relu HardSigmoid", RNNSCAN_CELL_RNN_RELU,
+     {.activations = {ACT(HARD_SIGMOID, 0.25f, 0.4f)}}},
+};
+const int test_variant_count = (int)(sizeof test_variants / sizeof test_variants[0]);
+
+/* The variant fields of test_variants[tc->variant] into d. */
+static void apply_variant(const test_case *tc, rnnscan_model_desc *d)
+{
+    if (tc->variant <= 0 || tc->variant >= test_variant_count)
+        return;
+    const rnnscan_model_desc *v = &test_variants[tc->variant].desc;
+    d->gru_reset_before = v->gru_reset_before;
+    d->peepholes = v->peepholes;
+    d->input_forget = v->input_forget;
+    d->clip = v->clip;
+    memcpy(d->activations, v->activations, sizeof d->activations);
+}
+
 int problem_make(problem *p, const test_case *tc, uint64_t seed)
 {
     memset(p, 0, sizeof *p);
@@ -12,8 +62,12 @@ int problem_make(problem *p, const test_case *tc, uint64_t seed)
     rng r = rng_seeded(seed);
     const int L = tc->layers > 1 ? tc->layers : 1, D = tc->bidir ? 2 : 1;
     const int S = tc->proj ? tc->proj : tc->H; /* the state width */
-    p->desc = (rnnscan_model_desc){tc->cell, tc->X, tc->H, L, tc->bidir, tc->batch_first,
-                                   tc->weight_type, tc->proj, tc->reverse};
+    p->desc = (rnnscan_model_desc){.cell = tc->cell, .input_size = tc->X, .hidden_size = tc->H,
+                                   .num_layers = L, .bidirectional = tc->bidir,
+                                   .batch_first = tc->batch_first,
+                                   .weight_type = tc->weight_type, .proj_size = tc->proj,
+                                   .reverse = tc->reverse};
+    apply_variant(tc, &p->desc);
     p->weights = calloc((size_t)(L * D), sizeof *p->weights);
     p->views = calloc((size_t)(L * D), sizeof *p->views);
     if (!p->weights || !p->views)
@@ -24,6 +78,15 @@ int problem_make(problem *p, const test_case *tc, uint64_t seed)
                                         tc->bias))
             return 0;
         p->views[i] = weights_view(&p->weights[i]);
+    }
+    if (p->desc.peepholes) {
+        const size_t n = (size_t)L * D * 3 * tc->H;
+        const float bound = 1.0f / sqrtf((float)tc->H);
+        if (!(p->peep = malloc(n * sizeof *p->peep)))
+            return 0;
+        fill_uniform(&r, p->peep, n, -bound, bound);
+        for (int i = 0; i < L * D; i++)
+            p->views[i].w_peep = p->peep + (size_t)i * 3 * tc->H;
     }
     p->x_elems = (size_t)tc->T * tc->B * tc->X;
     p->y_elems = (size_t)tc->T * tc->B * D * S;
@@ -66,6 +129,7 @@ void problem_free(problem *p)
     free(p->x);
     free(p->h0);
     free(p->c0);
+    free(p->peep);
     free(p->lengths);
     memset(p, 0, sizeof *p);
 }

@@ -20,7 +20,20 @@ typedef struct test_case {
     rnnscan_weight_type weight_type; /* 0 = F32 */
     int proj;    /* LSTM proj_size P (0: none): h, y, h0, h_n are P wide */
     int reverse; /* one direction, running backwards (desc.reverse) */
+    int variant; /* an ONNX cell variant: index into test_variants (0: PyTorch's cell) */
 } test_case;
+
+/* ONNX cell variants for the tests: the description fields each sets
+ * (gru_reset_before, peepholes, input_forget, clip, activations) and the cell
+ * it is for; entry 0 is PyTorch's plain cell.  Peephole weights are drawn
+ * like the others, U(-1/sqrt(H), 1/sqrt(H)). */
+typedef struct test_variant {
+    const char *name;
+    rnnscan_cell cell;
+    rnnscan_model_desc desc; /* only the variant fields are read */
+} test_variant;
+extern const test_variant test_variants[];
+extern const int test_variant_count;
 
 /* Inputs (owned) for a case: weights U(-1/sqrt(H), 1/sqrt(H)) like PyTorch's
  * init, x and h0/c0 ~ N(0, 1). */
@@ -30,6 +43,7 @@ typedef struct problem {
     weights_buf *weights; /* L*D */
     rnnscan_weights *views;
     float *x, *h0, *c0;
+    float *peep; /* [L*D][3H] peephole weights, with a variant that has them */
     int *lengths;
     size_t x_elems, y_elems, state_elems; /* state: c of all L*D layer-directions */
     size_t h_elems;                       /* h of all L*D: state_elems, or P wide */

@@ -91,7 +91,7 @@ typedef struct span {
  * F_PROJ: 1 = an LSTM projection of P = H / 2 (H >= 2). */
 enum {
     F_CELL, F_LAYERS, F_BIDIR, F_LENGTHS, F_BATCH_FIRST, F_BIAS, F_STATE, F_SCHEDULE,
-    F_WEIGHT_TYPE, F_PROJ, F_REVERSE, FEATURES
+    F_WEIGHT_TYPE, F_PROJ, F_REVERSE, F_VARIANT, FEATURES
 };
 
 typedef enum shape_set {
@@ -114,7 +114,7 @@ typedef struct row {
     union {
         struct {
             span cell, layers, bidir, lengths, batch_first, bias, state, schedule, weight_type,
-                proj, reverse;
+                proj, reverse, variant;
         };
         span feature[FEATURES];
     };
@@ -230,6 +230,47 @@ static const row rows[] = {
      .bias_off_every = 3,
      .seed = 13000,
      .tol = F32_VS_DOUBLE},
+    /* ONNX's cell variants (test_variants in harness.c: GRU reset_before,
+     * LSTM peepholes and input_forget, clip, activations): the same sums and
+     * the same kinds of functions as the plain cells' (HardSigmoid, clip and
+     * the ReLUs are continuous, so rounding moves them no further than the
+     * plain ones), so the same tolerance; every variant with every feature */
+    {.name = "variants",
+     .how = SCAN,
+     .shapes = FEATURE_SHAPES,
+     .cell = ALL_CELLS,
+     .bidir = BOTH,
+     .lengths = BOTH,
+     .state = BOTH,
+     .schedule = BOTH_SCHEDULES,
+     .variant = {1, 17},
+     .bias_off_every = 3,
+     .seed = 14000,
+     .tol = F32_VS_DOUBLE},
+    {.name = "variants layers",
+     .how = SCAN,
+     .shapes = SWEEP_SHAPES,
+     .cell = ALL_CELLS,
+     .layers = {2, 2},
+     .batch_first = ON,
+     .bias = ON,
+     .state = ON,
+     .schedule = BOTH_SCHEDULES,
+     .weight_type = {RNNSCAN_F32, RNNSCAN_BF16},
+     .variant = {1, 17},
+     .seed = 14100,
+     .tol = F32_VS_DOUBLE},
+    {.name = "variants step in place",
+     .how = STEP_IN_PLACE,
+     .shapes = ROW_SHAPE,
+     .shape = {1, 5, 7, 19},
+     .cell = ALL_CELLS,
+     .bias = ON,
+     .state = ON,
+     .variant = {1, 17},
+     .seed = 79,
+     .seed_of = seed_fixed,
+     .tol = F32_VS_DOUBLE},
     /* ... with f16 and bf16 weights (W_hr rounded too) */
     {.name = "projections weight types",
      .how = SCAN,
@@ -319,6 +360,10 @@ static int supported(const backend_caps *b, const row *r, const test_case *tc, c
         *why = "a projection needs H >= 2 (P < H)";
         return 0;
     }
+    if (tc->variant && test_variants[tc->variant].cell != tc->cell) {
+        *why = "the variant is for another cell";
+        return 0;
+    }
     if (tc->proj && tc->schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
         *why = "the persistent schedule does not run LSTM projections";
         return 0;
@@ -347,6 +392,7 @@ static void set_feature(test_case *tc, int f, int v)
     case F_WEIGHT_TYPE: tc->weight_type = (rnnscan_weight_type)v; break;
     case F_PROJ: tc->proj = !v ? 0 : tc->H >= 2 ? tc->H / 2 : -1; break; /* -1: unsupported */
     case F_REVERSE: tc->reverse = v; break;
+    case F_VARIANT: tc->variant = v; break;
     }
 }
 
@@ -526,14 +572,18 @@ static void run_many_runs(const row *r, const test_case *base, uint64_t seed, vo
 }
 
 /* Runs every row of `how` on shape set `set` (shape *s; NULL for ROW_SHAPE);
- * skips the test where the backend supports none of them. */
+ * skips the test where the backend supports none of them.  For work on one
+ * row, RNNSCAN_TEST_ROWS=TEXT runs only the rows whose name contains TEXT
+ * (unset in CI: every row runs). */
 static void run_rows(run_kind how, shape_set set, const shape *s)
 {
     case_fn *fn = how == SCAN ? run_scan : how == STEP_IN_PLACE ? run_step_in_place
                                                                 : run_many_runs;
+    const char *only = getenv("RNNSCAN_TEST_ROWS");
     counts total = {0, 0};
     for (size_t i = 0; i < COUNT(rows); i++) {
-        if (rows[i].how != how || rows[i].shapes != set)
+        if (rows[i].how != how || rows[i].shapes != set ||
+            (only && *only && !strstr(rows[i].name, only)))
             continue;
         counts n = expand(&rows[i], s ? *s : rows[i].shape, fn, NULL);
         total.run += n.run, total.unsupported += n.unsupported;
@@ -544,6 +594,14 @@ static void run_rows(run_kind how, shape_set set, const shape *s)
 }
 
 /* ---- The tests ------------------------------------------------------------- */
+
+/* The variant rows span test_variants[1 ..]: all of it. */
+Test(variants, rows_cover_the_table)
+{
+    for (size_t i = 0; i < COUNT(rows); i++)
+        if (rows[i].variant.hi)
+            cr_expect_eq(rows[i].variant.hi, test_variant_count - 1, "row %s", rows[i].name);
+}
 
 ParameterizedTestParameters(sweep, all_cells)
 {

@@ -1,6 +1,7 @@
 /* Every rejected input returns its status and a message that names the
  * problem; run under AddressSanitizer, these tests also prove nothing leaks. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -23,11 +24,12 @@ TestSuite(errors, .init = open_reference, .fini = close_reference);
     } while (0)
 
 static float w_ih[4 * 8 * 3], w_hh[4 * 8 * 8];
-static const rnnscan_weights weights = {w_ih, w_hh, NULL, NULL, NULL};
+static const rnnscan_weights weights = {.w_ih = w_ih, .w_hh = w_hh};
 
 static rnnscan_model *lstm_model(void)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                               .num_layers = 1};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     return m;
@@ -38,8 +40,9 @@ Test(errors, projection_arguments)
 {
     static float w_hr[2 * 8];
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 2, 0};
-    const rnnscan_weights with_hr = {w_ih, w_hh, NULL, NULL, w_hr};
+    rnnscan_model_desc d = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                            .num_layers = 1, .proj_size = 2};
+    const rnnscan_weights with_hr = {.w_ih = w_ih, .w_hh = w_hh, .w_hr = w_hr};
     cr_assert_eq(rnnscan_model_create(ref, &d, &with_hr, &m), RNNSCAN_OK, "%s",
                  rnnscan_last_error());
     rnnscan_model_free(m);
@@ -79,7 +82,7 @@ Test(errors, context_create)
 {
     expect_status(rnnscan_context_create(NULL, NULL), RNNSCAN_INVALID_ARGUMENT, "out is NULL");
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
-    rnnscan_context_options bad = {.backend = (rnnscan_backend)42, .device = NULL};
+    rnnscan_context_options bad = {.backend = (rnnscan_backend)42};
     expect_status(rnnscan_context_create(&bad, &ctx), RNNSCAN_INVALID_ARGUMENT, "backend 42");
     cr_expect_null(ctx);
     rnnscan_context_free(NULL); /* accepted */
@@ -98,7 +101,8 @@ Test(errors, names_parse)
 Test(errors, model_create_arguments)
 {
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                               .num_layers = 1};
     expect_status(rnnscan_model_create(NULL, &desc, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "context is NULL");
     cr_expect_null(m);
@@ -123,11 +127,11 @@ Test(errors, model_create_arguments)
     d = desc, d.num_layers = -1;
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "num_layers");
-    rnnscan_weights no_hh = {w_ih, NULL, NULL, NULL, NULL};
+    rnnscan_weights no_hh = {.w_ih = w_ih};
     expect_status(rnnscan_model_create(ref, &desc, &no_hh, &m), RNNSCAN_INVALID_ARGUMENT,
                   "weights[0].w_hh is NULL");
     /* a two-layer bidirectional model reads weights[0..3]; weights[2] lacks w_ih */
-    rnnscan_weights four[4] = {weights, weights, {NULL, w_hh, NULL, NULL, NULL}, weights};
+    rnnscan_weights four[4] = {weights, weights, {.w_hh = w_hh}, weights};
     d = desc, d.num_layers = 2, d.bidirectional = 1, d.input_size = 3, d.hidden_size = 1;
     expect_status(rnnscan_model_create(ref, &d, four, &m), RNNSCAN_INVALID_ARGUMENT,
                   "weights[2].w_ih is NULL");
@@ -137,7 +141,8 @@ Test(errors, model_create_arguments)
 Test(errors, model_create_overflow)
 {
     /* G*H*X*4 bytes overflows size_t: rejected before any allocation */
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, INT32_MAX, INT32_MAX, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc d = {.cell = RNNSCAN_CELL_LSTM, .input_size = INT32_MAX,
+                            .hidden_size = INT32_MAX, .num_layers = 1};
     rnnscan_model *m = NULL;
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "overflows");
@@ -150,7 +155,8 @@ Test(errors, model_create_layers_overflow)
      * hidden_size * directions (the output width) must fit an int: refused
      * before any allocation or read of weights[1...] */
     rnnscan_model *m = (rnnscan_model *)&m;
-    rnnscan_model_desc d = {RNNSCAN_CELL_LSTM, 3, 8, INT32_MAX, 1, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc d = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                            .num_layers = INT32_MAX, .bidirectional = 1};
     expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
                   "num_layers = 2147483647 with 2 directions is too large");
     cr_expect_null(m);
@@ -231,7 +237,8 @@ Test(errors, scan_arguments)
 
 Test(errors, cell_state_only_for_lstm)
 {
-    rnnscan_model_desc desc = {RNNSCAN_CELL_GRU, 3, 8, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_GRU, .input_size = 3, .hidden_size = 8,
+                               .num_layers = 1};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, &weights, &m), RNNSCAN_OK);
     float x[3] = {0}, y[8], c[8] = {0};
@@ -243,7 +250,7 @@ Test(errors, cell_state_only_for_lstm)
 Test(errors, not_supported)
 {
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
-    rnnscan_context_options cpu = {.backend = RNNSCAN_BACKEND_CPU, .device = NULL};
+    rnnscan_context_options cpu = {.backend = RNNSCAN_BACKEND_CPU};
     rnnscan_status st = rnnscan_context_create(&cpu, &ctx);
     if (st != RNNSCAN_OK) {
         expect_status(st, RNNSCAN_NOT_SUPPORTED, "cpu");
@@ -261,7 +268,8 @@ Test(errors, not_supported)
         cr_expect(strstr(rnnscan_last_error(), "persistent") != NULL);
     rnnscan_model_free(m);
 
-    rnnscan_model_desc desc = {RNNSCAN_CELL_LSTM, 3, 8, 2, 1, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                               .num_layers = 2, .bidirectional = 1};
     rnnscan_weights four[4] = {weights, weights, weights, weights};
     float w_ih_wide[4 * 8 * 16];
     four[2].w_ih = four[3].w_ih = w_ih_wide;
@@ -270,4 +278,87 @@ Test(errors, not_supported)
     expect_status(rnnscan_model_step(m, 1, x, NULL, NULL, h, h), RNNSCAN_NOT_SUPPORTED,
                   "one-layer, one-direction");
     rnnscan_model_free(m);
+}
+
+/* ONNX cell variants: each option on its own cell, known activation kinds
+ * at the positions the cell has, finite alpha / beta and clip, w_peep given
+ * exactly with peepholes; variants with proj_size are not run. */
+Test(errors, variant_arguments)
+{
+    static float w_peep[3 * 8], w_hr[2 * 8];
+    const rnnscan_weights with_peep = {.w_ih = w_ih, .w_hh = w_hh, .w_peep = w_peep};
+    rnnscan_model *m = (rnnscan_model *)&m;
+    rnnscan_model_desc d = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                            .peepholes = 1};
+    cr_assert_eq(rnnscan_model_create(ref, &d, &with_peep, &m), RNNSCAN_OK, "%s",
+                 rnnscan_last_error());
+    cr_expect(rnnscan_model_describe(m).peepholes);
+    rnnscan_model_free(m);
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "weights[0].w_peep is NULL (required with peepholes");
+    cr_expect_null(m);
+    d.peepholes = 0;
+    expect_status(rnnscan_model_create(ref, &d, &with_peep, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "w_peep is given but peepholes is 0");
+    d.clip = -1.0f;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "clip = -1");
+    d.clip = NAN;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "clip = nan");
+    d.clip = INFINITY;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "clip = inf");
+    d.clip = 0.0f;
+    d.activations[0].kind = RNNSCAN_ACT_COUNT_;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "activations[0] (f): unknown kind 12");
+    d.activations[0] = (rnnscan_activation){RNNSCAN_ACT_HARD_SIGMOID, NAN, 0.5f};
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "alpha and beta must be finite");
+    d.activations[0] = (rnnscan_activation){RNNSCAN_ACT_DEFAULT, 0.0f, 0.0f};
+    d.gru_reset_before = 1;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "gru_reset_before is for gru, and the cell is lstm");
+    d.gru_reset_before = 0;
+    d.cell = RNNSCAN_CELL_GRU;
+    d.input_forget = 1;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "input_forget is for lstm, and the cell is gru");
+    d.input_forget = 0;
+    d.activations[2].kind = RNNSCAN_ACT_TANH;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "activations[2] (h) is set, but gru uses f and g only");
+    d.activations[2].kind = RNNSCAN_ACT_DEFAULT;
+    d.cell = RNNSCAN_CELL_RNN_TANH;
+    d.activations[1].kind = RNNSCAN_ACT_RELU;
+    expect_status(rnnscan_model_create(ref, &d, &weights, &m), RNNSCAN_INVALID_ARGUMENT,
+                  "activations[1] (g) is set, but rnn_tanh uses f only");
+    /* an LSTM with proj_size and a variant: refused, not misrun */
+    rnnscan_model_desc proj = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 8,
+                               .proj_size = 2, .clip = 1.0f};
+    const rnnscan_weights with_hr = {.w_ih = w_ih, .w_hh = w_hh, .w_hr = w_hr};
+    expect_status(rnnscan_model_create(ref, &proj, &with_hr, &m), RNNSCAN_NOT_SUPPORTED,
+                  "with proj_size");
+    cr_expect_null(m);
+}
+
+/* The activations' names, as ONNX spells them, both ways. */
+Test(errors, activation_names)
+{
+    rnnscan_act_kind kind = RNNSCAN_ACT_DEFAULT;
+    cr_expect_str_eq(rnnscan_act_name(RNNSCAN_ACT_HARD_SIGMOID), "HardSigmoid");
+    cr_expect_str_eq(rnnscan_act_name(RNNSCAN_ACT_DEFAULT), "default");
+    cr_expect_null(rnnscan_act_name(RNNSCAN_ACT_COUNT_));
+    cr_expect_null(rnnscan_act_name((rnnscan_act_kind)-1));
+    for (int k = 1; k < RNNSCAN_ACT_COUNT_; k++) {
+        cr_expect_eq(rnnscan_act_parse(rnnscan_act_name((rnnscan_act_kind)k), &kind), RNNSCAN_OK);
+        cr_expect_eq(kind, k);
+    }
+    cr_expect_eq(rnnscan_act_parse("thresholdedrelu", &kind), RNNSCAN_OK);
+    cr_expect_eq(kind, RNNSCAN_ACT_THRESHOLDED_RELU);
+    expect_status(rnnscan_act_parse("Gelu", &kind), RNNSCAN_INVALID_ARGUMENT, "'Gelu'");
+    expect_status(rnnscan_act_parse("default", &kind), RNNSCAN_INVALID_ARGUMENT, "'default'");
+    expect_status(rnnscan_act_parse(NULL, &kind), RNNSCAN_INVALID_ARGUMENT, "(null)");
+    expect_status(rnnscan_act_parse("Tanh", NULL), RNNSCAN_INVALID_ARGUMENT, "'Tanh'");
 }

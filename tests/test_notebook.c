@@ -13,7 +13,7 @@ TestSuite(notebook, .init = open_reference, .fini = close_reference);
 
 static rnnscan_model *model_of(rnnscan_cell cell, int X, int H, rnnscan_weights w)
 {
-    rnnscan_model_desc desc = {cell, X, H, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = cell, .input_size = X, .hidden_size = H, .num_layers = 1};
     rnnscan_model *m = NULL;
     rnnscan_status st = rnnscan_model_create(ref, &desc, &w, &m);
     cr_assert_eq(st, RNNSCAN_OK, "model_create: %s", rnnscan_last_error());
@@ -25,7 +25,8 @@ Test(notebook, vanilla_step_gives_ones)
 {
     float w_hh[4] = {1, 1, 1, 1}, w_hx[6] = {9, 9, 9, 9, 9, 9}, h[2] = {1, 1}, x[3] = {9, 9, 9};
     float out[2] = {NAN, NAN};
-    rnnscan_model *m = model_of(RNNSCAN_CELL_RNN_TANH, 3, 2, (rnnscan_weights){w_hx, w_hh, 0, 0, NULL});
+    rnnscan_model *m = model_of(RNNSCAN_CELL_RNN_TANH, 3, 2, (rnnscan_weights){.w_ih = w_hx,
+                                                                               .w_hh = w_hh});
     cr_assert_eq(rnnscan_model_step(m, 1, x, h, NULL, out, NULL), RNNSCAN_OK);
     cr_expect_eq(out[0], 1.0f); /* tanh(245) rounds to exactly 1 */
     cr_expect_eq(out[1], 1.0f);
@@ -43,7 +44,8 @@ Test(notebook, lstm_step_by_hand)
 {
     float w_ih[4] = {0.5f, -0.25f, 0.75f, 1.0f}, w_hh[4] = {0.1f, 0.2f, -0.3f, 0.4f};
     float x = 1.0f, h = 0.5f, c = -1.0f, h_out = NAN, c_out = NAN;
-    rnnscan_model *m = model_of(RNNSCAN_CELL_LSTM, 1, 1, (rnnscan_weights){w_ih, w_hh, 0, 0, NULL});
+    rnnscan_model *m = model_of(RNNSCAN_CELL_LSTM, 1, 1, (rnnscan_weights){.w_ih = w_ih,
+                                                                           .w_hh = w_hh});
     cr_assert_eq(rnnscan_model_step(m, 1, &x, &h, &c, &h_out, &c_out), RNNSCAN_OK);
     cr_expect(fabs(c_out - -0.12200791008585671) < 1e-7, "c = %.9g", c_out);
     cr_expect(fabs(h_out - -0.09330359123654607) < 1e-7, "h = %.9g", h_out);
@@ -58,7 +60,9 @@ Test(notebook, gru_step_by_hand)
 {
     float w_ih[3] = {0.5f, -0.25f, 0.75f}, w_hh[3] = {0.1f, 0.2f, -0.3f};
     float b_hh[3] = {0, 0, 0.2f}, x = 1.0f, h = 0.5f, out = NAN;
-    rnnscan_model *m = model_of(RNNSCAN_CELL_GRU, 1, 1, (rnnscan_weights){w_ih, w_hh, 0, b_hh, NULL});
+    rnnscan_model *m = model_of(RNNSCAN_CELL_GRU, 1, 1, (rnnscan_weights){.w_ih = w_ih,
+                                                                          .w_hh = w_hh,
+                                                                          .b_hh = b_hh});
     cr_assert_eq(rnnscan_model_step(m, 1, &x, &h, NULL, &out, NULL), RNNSCAN_OK);
     cr_expect(fabs(out - 0.5825950465265883) < 1e-7, "h = %.9g", out);
     rnnscan_model_free(m);
@@ -68,7 +72,9 @@ Test(notebook, relu_step_by_hand)
 {
     float w_ih[2] = {1.0f, -1.0f}, w_hh[4] = {0.5f, 0, 0, 0.5f}, b[2] = {0.25f, 0};
     float x = 2.0f, h[2] = {1.0f, 1.0f}, out[2] = {NAN, NAN};
-    rnnscan_model *m = model_of(RNNSCAN_CELL_RNN_RELU, 1, 2, (rnnscan_weights){w_ih, w_hh, b, 0, NULL});
+    rnnscan_model *m = model_of(RNNSCAN_CELL_RNN_RELU, 1, 2, (rnnscan_weights){.w_ih = w_ih,
+                                                                               .w_hh = w_hh,
+                                                                               .b_ih = b});
     cr_assert_eq(rnnscan_model_step(m, 1, &x, h, NULL, out, NULL), RNNSCAN_OK);
     cr_expect_eq(out[0], 2.75f); /* 2 + 0.5 + 0.25 */
     cr_expect_eq(out[1], 0.0f);  /* relu(-2 + 0.5) */
@@ -111,7 +117,8 @@ Test(notebook, lstm_weight_mapping)
         memcpy(w_hh + g * H * H, blocks_hh[g], sizeof Wi);
     }
     float h_out[H], c_out[H];
-    rnnscan_model *m = model_of(RNNSCAN_CELL_LSTM, X, H, (rnnscan_weights){w_ih, w_hh, 0, 0, NULL});
+    rnnscan_model *m = model_of(RNNSCAN_CELL_LSTM, X, H, (rnnscan_weights){.w_ih = w_ih,
+                                                                           .w_hh = w_hh});
     cr_assert_eq(rnnscan_model_step(m, 1, x, h, c, h_out, c_out), RNNSCAN_OK);
     for (int j = 0; j < H; j++) {
         double i = sig(affine(Ui, Wi, x, h, j, X, H)), f = sig(affine(Uf, Wf, x, h, j, X, H));

@@ -66,12 +66,12 @@ Test(opencl_errors, build_failure_hands_over_the_log)
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     /* extra build options redefine a tile size as something that is not a number */
     setenv("RNNSCAN_BUILD_OPTIONS", "-DRNNSCAN_TILE_ROWS=rnnscan_no_such_symbol", 1);
-    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL};
     rnnscan_context *ctx = NULL;
     cr_assert_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_OK, "%s", rnnscan_last_error());
     unsetenv("RNNSCAN_BUILD_OPTIONS"); /* read at context creation */
     float w[4 * 3 * 2] = {0};
-    rnnscan_weights weights = {w, w, NULL, NULL, NULL};
+    rnnscan_weights weights = {.w_ih = w, .w_hh = w};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_GRU, .input_size = 2, .hidden_size = 2};
     rnnscan_model *m = (rnnscan_model *)&m;
     cr_expect_eq(rnnscan_model_create(ctx, &desc, &weights, &m), RNNSCAN_BUILD_FAILED);
@@ -88,7 +88,7 @@ Test(opencl_errors, unknown_tuning_is_refused)
 {
     rnnscan_context_free(open_backend_or_skip(RNNSCAN_BACKEND_OPENCL));
     setenv("RNNSCAN_TUNING", "fpga", 1);
-    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL, .device = NULL};
+    rnnscan_context_options opts = {.backend = RNNSCAN_BACKEND_OPENCL};
     rnnscan_context *ctx = (rnnscan_context *)&ctx;
     cr_expect_eq(rnnscan_context_create(&opts, &ctx), RNNSCAN_INVALID_ARGUMENT);
     cr_expect_null(ctx);
@@ -108,8 +108,9 @@ Test(opencl_errors, weights_larger_than_max_alloc)
     cr_assert_eq(rnnscan_list_devices(&info, 1, &n), RNNSCAN_OK);
     size_t limit_floats = info.max_alloc_bytes / sizeof(float);
     float w = 0.5f;
-    rnnscan_weights weights = {&w, &w, NULL, NULL, NULL};
-    rnnscan_model_desc desc = {RNNSCAN_CELL_RNN_TANH, 1, 1, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_weights weights = {.w_ih = &w, .w_hh = &w};
+    rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_RNN_TANH, .input_size = 1, .hidden_size = 1,
+                               .num_layers = 1};
     size_t huge = limit_floats / 16 + 1; /* w_ih packed as [X][16] with H = 1 */
     desc.input_size = (int)(huge < 0x7fffffff ? huge : 0x7fffffff);
     float *big = calloc((size_t)desc.input_size, sizeof *big);

@@ -116,7 +116,7 @@ Test(chunked, refusals)
     rnnscan_context *ctx = open_capped(4096);
     enum { X = 64, H = 8 }; /* w_ih of direction 0: 64 x 32 floats = 8192 bytes */
     static float w_ih[4 * H * X], w_hh[4 * H * H];
-    rnnscan_weights weights[1] = {{w_ih, w_hh, NULL, NULL, NULL}};
+    rnnscan_weights weights[1] = {{.w_ih = w_ih, .w_hh = w_hh}};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = X, .hidden_size = H};
     rnnscan_model *m = (rnnscan_model *)&m;
     cr_expect_eq(rnnscan_model_create(ctx, &desc, weights, &m), RNNSCAN_TOO_LARGE);

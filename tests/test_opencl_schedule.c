@@ -108,16 +108,19 @@ static rnnscan_schedule auto_case(const test_case *tc, uint64_t seed)
 }
 
 static const test_case small_rnn = {RNNSCAN_CELL_RNN_TANH, 24, 1, 16, 16, 1, 0, 1, 0, 0, 0,
-                                    RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0};
+                                    RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0, 0};
 
 Test(schedule, auto_matches_the_reference_and_is_cached, .timeout = 300)
 {
     const char *dir = fresh_cache_dir();
     const test_case cases[] = {
         small_rnn,
-        {RNNSCAN_CELL_LSTM, 9, 5, 7, 12, 1, 1, 2, 1, 1, 1, RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0},
-        {RNNSCAN_CELL_GRU, 11, 3, 6, 40, 0, 1, 1, 0, 0, 1, RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0},
-        {RNNSCAN_CELL_RNN_RELU, 6, 70, 5, 24, 1, 0, 1, 1, 0, 0, RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0},
+        {RNNSCAN_CELL_LSTM, 9, 5, 7, 12, 1, 1, 2, 1, 1, 1, RNNSCAN_SCHEDULE_AUTO,
+         RNNSCAN_F32, 0, 0, 0},
+        {RNNSCAN_CELL_GRU, 11, 3, 6, 40, 0, 1, 1, 0, 0, 1, RNNSCAN_SCHEDULE_AUTO,
+         RNNSCAN_F32, 0, 0, 0},
+        {RNNSCAN_CELL_RNN_RELU, 6, 70, 5, 24, 1, 0, 1, 1, 0, 0, RNNSCAN_SCHEDULE_AUTO,
+         RNNSCAN_F32, 0, 0, 0},
     };
     const int n = (int)(sizeof cases / sizeof cases[0]);
     for (int i = 0; i < n; i++)

@@ -22,7 +22,7 @@ static void run_single(rnnscan_cell cell, int in, const rnnscan_weights *w, int 
                        const float *x, const float *h0, const float *c0, float *y, float *h_n,
                        float *c_n)
 {
-    rnnscan_model_desc desc = {cell, in, H, 1, 0, 0, RNNSCAN_F32, 0, 0};
+    rnnscan_model_desc desc = {.cell = cell, .input_size = in, .hidden_size = H, .num_layers = 1};
     rnnscan_model *m = NULL;
     cr_assert_eq(rnnscan_model_create(ref, &desc, w, &m), RNNSCAN_OK, "%s", rnnscan_last_error());
     rnnscan_run r = {.seq_len = T_, .batch = B_, .x = x, .h0 = h0, .c0 = c0, .y = y, .h_n = h_n,

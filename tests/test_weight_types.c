@@ -82,7 +82,7 @@ Test(weight_types, refused_when_not_storable, .init = open_ref, .fini = close_re
 {
     float w_ih[4 * 3] = {0}, w_hh[4 * 3 * 3] = {0};
     w_hh[5] = 70000.0f; /* above f16's largest, 65504 */
-    rnnscan_weights weights = {w_ih, w_hh, NULL, NULL, NULL};
+    rnnscan_weights weights = {.w_ih = w_ih, .w_hh = w_hh};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 1, .hidden_size = 3,
                                .weight_type = RNNSCAN_F16};
     rnnscan_model *m = (rnnscan_model *)&m;

@@ -13,7 +13,9 @@ packages=(
   libopenblas-dev                                # the cpu backend
   libprotobuf-c-dev protobuf-c-compiler          # ONNX models (src/io/onnx_subset.proto)
   python3-numpy                                  # golden and numpy round-trip tests
+  python3-venv python3-torch python3-pytest      # the Python package's tests (tests/python)
   oclgrind                                       # second OpenCL device: races, bounds, uninitialised values
+  openmpi-bin libopenmpi-dev                     # mpirun rnnscan run (cli/run_mpi.c)
   clang libclang-rt-14-dev                       # fuzzers and sanitizers
 )
 $SUDO apt-get update -qq

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds rnnscan and runs every test: the Criterion suites (OpenCL on PoCL
 # required: a skipped OpenCL test fails this script), the suites again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and the fuzzers for a bounded
-# time.  Run from anywhere; builds in build/, build-asan/ and build-tsan/.
+# AddressSanitizer + UndefinedBehaviorSanitizer, the Python package's pytest
+# suite (pip install . into a fresh venv), and the fuzzers for a bounded time.
+# Run from anywhere; builds in build/, build-python/, build-asan/ and build-tsan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,19 @@ echo "run-tests: $opencl_ran OpenCL tests ran on: $(build/rnnscan devices | grep
 # The sweep under Oclgrind (suite oclgrind) exists only where meson found oclgrind.
 grep -qE '^test: .*oclgrind / oclgrind_sweep' build/meson-logs/testlog.txt ||
   { echo "run-tests: the Oclgrind sweep did not run (tools/install-deps.sh installs oclgrind)"; exit 1; }
+
+echo "== Python package: pip install . into a fresh venv, pytest tests/python"
+# Debian's python3 (a python3 found first on PATH may be another one), with
+# its numpy and torch visible; meson-python comes from PyPI.  The OpenCL
+# tests run on PoCL and fail, never skip, without a device.
+rm -rf build-python
+/usr/bin/python3 -m venv --system-site-packages build-python/venv
+build-python/venv/bin/python -m pip install --quiet .
+build-python/venv/bin/python -m pytest tests/python -p no:cacheprovider -q -rs |
+  tee build-python/pytest.log
+if grep -qE '[0-9]+ skipped' build-python/pytest.log; then
+  echo "run-tests: some Python tests were skipped"; exit 1
+fi
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer (device-free suites)"
 setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug

@@ -9,6 +9,9 @@
  * cpu_gemm_f16c.c  for f16 panels with F16C instructions
  * cpu_cells.c   the cell descriptors (one const row per cell variant) and
  *               their fused activations + state updates (cpu_math.h: exp, tanh)
+ * cpu_variants.c  ONNX's cell variants (rnnscan_variant not plain): their rows
+ *               and the fused kernels with the variant's activations, clip,
+ *               peepholes, input_forget; GRU reset_before's r * h
  * cpu_scan.c    the layer / direction / time loops (and an LSTM's projection,
  *               h = m W_hr^T after the cell pass, m its unprojected output)
  *
@@ -52,13 +55,28 @@ typedef enum cpu_update {
     CPU_UPDATE_GRU   /* n = act2(x_n + r (h_n + b_hn)); h = (1 - z) n + z h  (gates r, z, n) */
 } cpu_update;
 
+/* What the variant kernels (cpu_variants.c) read beyond the others'
+ * arguments; the plain cells' kernels ignore it. */
+typedef struct cpu_step_variant {
+    const rnnscan_variant *variant; /* the model's: activations, clip, input_forget */
+    const float *peep;              /* the layer's [3H] p_i, p_f, p_o (LSTM peepholes), else NULL */
+} cpu_step_variant;
+
 /* One step of a cell for ranks 0..n-1.  g [n][G*H] holds x W_ih^T, plus
  * h W_hh^T unless the cell keeps recurrent terms apart (hh_apart), in which
  * case all of h W_hh^T is in gh [n][G*H]; bias / b_apart as in cpu_layer.
  * Updates h [n][H] and c [n][H] (has_c) in place and copies the new h to out
  * (row stride ldout). */
 typedef void cpu_step_fn(int n, int H, const float *g, const float *gh, const float *bias,
-                         const float *b_apart, float *h, float *c, float *out, size_t ldout);
+                         const float *b_apart, float *h, float *c, float *out, size_t ldout,
+                         const cpu_step_variant *v);
+
+/* A reset_before cell's first half step, between its two recurrent
+ * products: rh [n][H] = r * h, r = gate 0 activated (the variant's f, clip)
+ * from g [n][G*H] + bias, g's gate 0 holding x W_ir^T + h W_hr^T by then
+ * (GRU's r rows, not a projection). */
+typedef void cpu_reset_fn(int n, int H, const float *g, const float *bias, const float *h,
+                          float *rh, const cpu_step_variant *v);
 
 typedef struct cpu_cell_desc {
     rnnscan_cell cell;
@@ -73,6 +91,12 @@ typedef struct cpu_cell_desc {
      * b_apart.  Nonzero: h W_hh^T goes to its own buffer gh instead of onto
      * the input projection. */
     unsigned hh_apart;
+    /* Nonzero (GRU reset_before): the last gate's rows of W_hh multiply
+     * r * h, r = gate 0 activated, instead of h.  All of the recurrent
+     * products go onto g (no hh_apart gate, every b_hh folded), in two parts
+     * per step: h times the other rows, r * h (the cell's reset kernel),
+     * then r * h times the last gate's rows (packed apart, cpu_layer.hh_n). */
+    int reset_before;
 } cpu_cell_desc;
 
 /* A cell resolved for running: its row and the fused kernel (AVX2 clone or
@@ -80,11 +104,14 @@ typedef struct cpu_cell_desc {
 typedef struct cpu_cell {
     const cpu_cell_desc *desc;
     cpu_step_fn *step;
+    cpu_reset_fn *reset; /* with desc->reset_before, else NULL */
 } cpu_cell;
 
-/* The row of `cell` and its kernel; 0 when there is none (unknown cell, or
- * a row without a matching kernel). */
+/* The row of a plain `cell` (PyTorch's) and its kernel; 0 when there is none
+ * (unknown cell, or a row without a matching kernel). */
 int cpu_cell_find(rnnscan_cell cell, cpu_cell *out);
+/* The same for a cell with a non-plain variant v (cpu_variants.c). */
+int cpu_variant_find(rnnscan_cell cell, const rnnscan_variant *v, cpu_cell *out);
 
 /* One layer-direction, ready to run. */
 typedef struct cpu_layer {
@@ -94,8 +121,12 @@ typedef struct cpu_layer {
     float *bias;       /* [G*H] b_ih + b_hh, b_ih alone in hh_apart gates */
     float *b_apart;    /* [popcount(hh_apart)*H] b_hh of the hh_apart gates, in gate
                           order (GRU: b_hn, added inside r * (W_hn h + b_hn)); else NULL */
-    cpu_packed hh, ih; /* W_hh^T and W_ih^T for the small kernel */
+    cpu_packed hh, ih; /* W_hh^T and W_ih^T for the small kernel; with reset_before,
+                          hh holds the rows that multiply h (all but the last gate's) */
+    cpu_packed hh_n;   /* with reset_before: the last gate's rows of W_hh^T (they
+                          multiply r * h), else empty */
     cpu_packed hr;     /* W_hr^T, with a projection */
+    const float *peep; /* [3H] LSTM peepholes, borrowed from rnnscan_layer, else NULL */
 } cpu_layer;
 
 typedef struct cpu_model {

@@ -123,9 +123,10 @@ CPU_INLINE void gru_rows(int n, int H, const float *g, const float *gh, const fl
 #define CPU_STEP_KERNEL(name, call)                                                              \
     CPU_TARGET_CLONES static void name(int n, int H, const float *g, const float *gh,           \
                                        const float *bias, const float *b_apart, float *h,        \
-                                       float *c, float *out, size_t ldout)                       \
+                                       float *c, float *out, size_t ldout,                       \
+                                       const cpu_step_variant *v)                                \
     {                                                                                            \
-        (void)gh, (void)b_apart, (void)c;                                                        \
+        (void)gh, (void)b_apart, (void)c, (void)v;                                               \
         call;                                                                                    \
     }
 
@@ -145,16 +146,19 @@ CPU_STEP_KERNEL(step_gru, gru_rows(n, H, g, gh, bias, b_apart, h, out, ldout))
  * state_act (the activation on c for h, LSTM) or NONE; the update kind;
  * has_c (a cell state besides h); hh_apart (a bit per gate whose W_hh h +
  * b_hh is kept apart from W_ih x + b_ih: those gates' b_hh is not folded into
- * bias but kept in b_apart, and h W_hh^T goes to its own buffer).  The row
+ * bias but kept in b_apart, and h W_hh^T goes to its own buffer);
+ * reset_before (0 here: see cpu_cell_desc).  The row
  * also needs a kernel in cpu_kernels[] whose key equals it (all but .cell):
  * reuse one, or instantiate a family with other constants (CPU_STEP_KERNEL);
  * a new update kind needs a new family.  A row without a kernel makes model
- * creation fail with NOT_SUPPORTED, never runs the wrong kernel. */
+ * creation fail with NOT_SUPPORTED, never runs the wrong kernel.  These are
+ * PyTorch's cells (a plain rnnscan_variant); ONNX's variants, whose
+ * activations are chosen at run time, have their rows in cpu_variants.c. */
 static const cpu_cell_desc cpu_cells[] = {
-    {RNNSCAN_CELL_RNN_TANH, 1, {TANH}, NONE, CPU_UPDATE_RNN, 0, 0},
-    {RNNSCAN_CELL_RNN_RELU, 1, {RELU}, NONE, CPU_UPDATE_RNN, 0, 0},
-    {RNNSCAN_CELL_LSTM, 4, {SIG, SIG, TANH, SIG}, TANH, CPU_UPDATE_LSTM, 1, 0},
-    {RNNSCAN_CELL_GRU, 3, {SIG, SIG, TANH}, NONE, CPU_UPDATE_GRU, 0, 1u << 2},
+    {RNNSCAN_CELL_RNN_TANH, 1, {TANH}, NONE, CPU_UPDATE_RNN, 0, 0, 0},
+    {RNNSCAN_CELL_RNN_RELU, 1, {RELU}, NONE, CPU_UPDATE_RNN, 0, 0, 0},
+    {RNNSCAN_CELL_LSTM, 4, {SIG, SIG, TANH, SIG}, TANH, CPU_UPDATE_LSTM, 1, 0, 0},
+    {RNNSCAN_CELL_GRU, 3, {SIG, SIG, TANH}, NONE, CPU_UPDATE_GRU, 0, 1u << 2, 0},
 };
 
 /* The kernels, each with the description it implements (.cell unused). */
@@ -162,10 +166,10 @@ static const struct cpu_kernel {
     cpu_cell_desc key;
     cpu_step_fn *step;
 } cpu_kernels[] = {
-    {{0, 1, {TANH}, NONE, CPU_UPDATE_RNN, 0, 0}, step_rnn_tanh},
-    {{0, 1, {RELU}, NONE, CPU_UPDATE_RNN, 0, 0}, step_rnn_relu},
-    {{0, 4, {SIG, SIG, TANH, SIG}, TANH, CPU_UPDATE_LSTM, 1, 0}, step_lstm},
-    {{0, 3, {SIG, SIG, TANH}, NONE, CPU_UPDATE_GRU, 0, 1u << 2}, step_gru},
+    {{0, 1, {TANH}, NONE, CPU_UPDATE_RNN, 0, 0, 0}, step_rnn_tanh},
+    {{0, 1, {RELU}, NONE, CPU_UPDATE_RNN, 0, 0, 0}, step_rnn_relu},
+    {{0, 4, {SIG, SIG, TANH, SIG}, TANH, CPU_UPDATE_LSTM, 1, 0, 0}, step_lstm},
+    {{0, 3, {SIG, SIG, TANH}, NONE, CPU_UPDATE_GRU, 0, 1u << 2, 0}, step_gru},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))
@@ -173,7 +177,7 @@ static const struct cpu_kernel {
 static int same_shape(const cpu_cell_desc *a, const cpu_cell_desc *b)
 {
     if (a->gates != b->gates || a->state_act != b->state_act || a->update != b->update ||
-        a->has_c != b->has_c || a->hh_apart != b->hh_apart)
+        a->has_c != b->has_c || a->hh_apart != b->hh_apart || a->reset_before != b->reset_before)
         return 0;
     for (int k = 0; k < CPU_MAX_GATES; k++)
         if (a->act[k] != b->act[k])
@@ -190,6 +194,7 @@ int cpu_cell_find(rnnscan_cell cell, cpu_cell *out)
             if (same_shape(&cpu_cells[i], &cpu_kernels[k].key)) {
                 out->desc = &cpu_cells[i];
                 out->step = cpu_kernels[k].step;
+                out->reset = NULL;
                 return 1;
             }
         return 0;

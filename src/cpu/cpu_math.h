@@ -6,7 +6,9 @@
  * e^x = 2^n e^r; e^r - 1 by its Taylor series to r^7 (truncation below
  * 6e-9 relative), 2^n built in the exponent bits.  Inputs are clamped to
  * [-87, 88], where 2^n stays a normal float: sigmoid and tanh saturate
- * correctly beyond.  A few ulp in all. */
+ * correctly beyond.  A few ulp in all.  e^x - 1 (tanh, ELU) keeps its
+ * relative accuracy near 0 by never forming 1 + (e^r - 1); log(1 + u)
+ * (softplus) is 2 atanh of a small argument, by its series. */
 #ifndef RNNSCAN_CPU_MATH_H
 #define RNNSCAN_CPU_MATH_H
 
@@ -121,6 +123,39 @@ CPU_INLINE v8f v_tanh(v8f x)
 }
 
 CPU_INLINE v8f v_relu(v8f x) { return (v8f)((v8i)x & (x > 0.0f)); }
+
+CPU_INLINE v8f v_abs(v8f x) { return (v8f)((v8i)x & ~(v8i)v_set1(-0.0f)); }
+
+/* e^x - 1 = 2^n (e^r - 1) + (2^n - 1): exact in its relative accuracy as
+ * x -> 0 (n = 0 leaves e^r - 1 alone) */
+CPU_INLINE v8f v_expm1(v8f x)
+{
+    v8f q, s = v_exp_parts(v_min(v_max(x, v_set1(-87.0f)), v_set1(88.0f)), &q);
+    return s * q + (s - 1.0f);
+}
+
+/* log(1 + u) for u in [0, 1] (softplus' e^-|x|).  1 + u = 2^e m with e = 0
+ * (u < 1/2) or 1, and log m = 2 atanh s, s = (m - 1) / (m + 1): u / (2 + u)
+ * or (u - 1) / (u + 3), numerators exact (no 1 + u is rounded), |s| <= 1/5;
+ * atanh s = s (1 + s^2/3 + ... + s^10/11), truncation below 3e-10
+ * relative. */
+CPU_INLINE v8f v_log1p_unit(v8f u)
+{
+    const v8i upper = u >= 0.5f;
+    v8f s = v_select(upper, u - 1.0f, u) / v_select(upper, u + 3.0f, u + 2.0f);
+    v8f s2 = s * s;
+    v8f series = 1.0f / 3.0f +
+                 s2 * (1.0f / 5.0f + s2 * (1.0f / 7.0f + s2 * (1.0f / 9.0f + s2 * (1.0f / 11.0f))));
+    v8f log_m = 2.0f * s + 2.0f * s * s2 * series;
+    return v_select(upper, v_set1(0.693147180559945309f), v_set1(0.0f)) + log_m;
+}
+
+/* log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): no overflow, and for x -> -inf
+ * the log of 1 + tiny keeps its relative accuracy */
+CPU_INLINE v8f v_softplus(v8f x)
+{
+    return v_max(x, v_set1(0.0f)) + v_log1p_unit(v_exp(-v_abs(x)));
+}
 
 /* 8 bf16 weights at p as floats: float32's top 16 bits, so a widening and
  * a shift (plain vector code: every compiler and clone runs it). */

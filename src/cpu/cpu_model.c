@@ -1,4 +1,5 @@
-/* The cpu backend's model state: the cell's descriptor row and kernel, folded
+/* The cpu backend's model state: the cell's descriptor row and kernel (the
+ * plain cell's, cpu_cells.c, or an ONNX variant's, cpu_variants.c), folded
  * biases and packed weights, made once at model creation; scratch memory kept
  * between calls and grown on demand; the ops table. */
 #include <limits.h>
@@ -13,12 +14,29 @@ static void free_layers(cpu_model *cm, int count)
         free(cm->layers[i].bias);
         free(cm->layers[i].b_apart);
         cpu_packed_free(&cm->layers[i].hh);
+        cpu_packed_free(&cm->layers[i].hh_n);
         cpu_packed_free(&cm->layers[i].ih);
         cpu_packed_free(&cm->layers[i].hr);
     }
     free(cm->layers);
     free(cm->scratch);
     free(cm);
+}
+
+/* W_hh^T packed: whole, or with reset_before in two parts, the rows that
+ * multiply h and the last gate's, which multiply r * h (a panel holds 16
+ * columns, so the last gate's do not start a panel unless 16 | (G-1)H: their
+ * own copy lets the small kernel run on them alone, for the same memory). */
+static int pack_recurrent(const rnnscan_model *m, const cpu_cell_desc *cell,
+                          const rnnscan_layer *src, cpu_layer *dst)
+{
+    const int S = m->dims.state, rows = (int)m->dims.rows;
+    const rnnscan_weight_type type = m->desc.weight_type;
+    if (!cell->reset_before)
+        return cpu_pack(src->w_hh, rows, S, type, &dst->hh);
+    const int before = rows - m->dims.hidden;
+    return cpu_pack(src->w_hh, before, S, type, &dst->hh) &&
+           cpu_pack(src->w_hh + (size_t)before * S, m->dims.hidden, S, type, &dst->hh_n);
 }
 
 /* Bias folding as the cell's row says: bias = b_ih + b_hh, except in the
@@ -55,9 +73,10 @@ static int prepare_layer(const rnnscan_model *m, const cpu_cell_desc *cell,
             b_apart += H;
         }
     }
-    const rnnscan_weight_type type = m->desc.weight_type;
-    if (!cpu_pack(src->w_hh, (int)rows, m->dims.state, type, &dst->hh))
+    dst->peep = src->w_peep;
+    if (!pack_recurrent(m, cell, src, dst))
         return 0;
+    const rnnscan_weight_type type = m->desc.weight_type;
     if (src->w_hr && !cpu_pack(src->w_hr, m->dims.proj, (int)H, type, &dst->hr))
         return 0;
     return cpu_pack(src->w_ih, (int)rows, src->input, type, &dst->ih);
@@ -71,7 +90,9 @@ static rnnscan_status cpu_model_init(rnnscan_model *m)
                             "cpu: G*H = %zu gate rows or D*H = %d*%d exceed OpenBLAS's int sizes",
                             m->dims.rows, m->dims.directions, m->dims.hidden);
     cpu_cell cell;
-    if (!cpu_cell_find(m->desc.cell, &cell) || cell.desc->gates != m->dims.gates)
+    const int found = m->variant.plain ? cpu_cell_find(m->desc.cell, &cell)
+                                       : cpu_variant_find(m->desc.cell, &m->variant, &cell);
+    if (!found || cell.desc->gates != m->dims.gates)
         return rnnscan_fail(&m->err, RNNSCAN_NOT_SUPPORTED, "cpu: no step kernel for cell %d",
                             (int)m->desc.cell);
     cpu_model *cm = calloc(1, sizeof *cm);

@@ -46,6 +46,8 @@ typedef struct pass {
     int dir, back, steps_per_chunk, has_h0; /* back: runs backwards (dir 1, or reverse) */
     float *gx, *gh, *h, *c; /* scratch: h [B][S], c [B][H] */
     float *unproj;          /* scratch [B][H]: the cell's output before the projection */
+    float *rh;              /* scratch [B][H]: r * h, with reset_before */
+    cpu_step_variant variant; /* the model's variant and this layer's peepholes */
 } pass;
 
 /* g = the projection of packed rows [r, r + n) (biases are added later). */
@@ -57,10 +59,29 @@ static void project(const pass *p, size_t r, int n, float *g)
     cpu_product(n, N, K, a, (size_t)K, cl->w_ih, &cl->ih, g, (size_t)N, 0);
 }
 
+/* reset_before (GRU's): the last gate's rows of W_hh multiply r * h, and r
+ * needs the other rows' product first.  h times those rows onto g, then
+ * rh = r * h (the cell's reset kernel), then rh times the last gate's rows
+ * onto g: two products, two thirds and a third of the plain one, each on its
+ * own packed copy (cpu_layer.hh, hh_n).  A variant has no projection: S = H. */
+static void recur_reset_before(const pass *p, int n, float *g)
+{
+    const cpu_layer *cl = p->cl;
+    const int N = (int)p->m->dims.rows, H = p->m->dims.hidden, before = cl->hh.n;
+    cpu_product(n, before, H, p->h, (size_t)H, cl->w_hh, &cl->hh, g, (size_t)N, 1);
+    p->cell->reset(n, H, g, cl->bias, p->h, p->rh, &p->variant);
+    cpu_product(n, H, H, p->rh, (size_t)H, cl->w_hh + (size_t)before * H, &cl->hh_n, g + before,
+                (size_t)N, 1);
+}
+
 /* h W_hh^T for the n running sequences: added onto g, or into gh when the
  * cell keeps recurrent terms apart (GRU). */
 static void recur(const pass *p, int n, float *g)
 {
+    if (p->cell->desc->reset_before) {
+        recur_reset_before(p, n, g);
+        return;
+    }
     const int apart = p->cell->desc->hh_apart != 0;
     const int N = (int)p->m->dims.rows, S = p->m->dims.state;
     float *dst = apart ? p->gh : g;
@@ -100,10 +121,11 @@ static void run_chunk(pass *p, int t0, int t1, int *first)
         float *out = p->out + o->off[t] * DS + (size_t)p->dir * m->dims.state;
         if (m->dims.proj) { /* the cell writes unproj (its h and its out), then the projection */
             step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->unproj, p->c,
-                 p->unproj, (size_t)m->dims.hidden);
+                 p->unproj, (size_t)m->dims.hidden, &p->variant);
             project_state(p, n, out, DS);
         } else {
-            step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->h, p->c, out, DS);
+            step(n, m->dims.hidden, g, p->gh, p->cl->bias, p->cl->b_apart, p->h, p->c, out, DS,
+                 &p->variant);
         }
     }
 }
@@ -173,6 +195,8 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     const size_t at_h = plan_take(&pl, (size_t)B, (size_t)S * sizeof(float));
     const size_t at_c = plan_take(&pl, has_c ? (size_t)B : 0, (size_t)H * sizeof(float));
     const size_t at_m = plan_take(&pl, m->dims.proj ? (size_t)B : 0, (size_t)H * sizeof(float));
+    const size_t at_rh =
+        plan_take(&pl, cell->reset_before ? (size_t)B : 0, (size_t)H * sizeof(float));
     if (pl.overflow)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY,
                             "cpu: T=%d, B=%d: scratch size overflows", T, B);
@@ -194,7 +218,7 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     pass p = {.m = m, .cell = &cm->cell, .o = &o, .steps_per_chunk = (int)steps,
               .has_h0 = run->h0 != NULL, .gx = (float *)(base + at_gx),
               .gh = (float *)(base + at_gh), .h = (float *)(base + at_h), .c = (float *)(base + at_c),
-              .unproj = (float *)(base + at_m)};
+              .unproj = (float *)(base + at_m), .rh = (float *)(base + at_rh)};
     for (int l = 0; l < L; l++) {
         p.in = in;
         p.out = l == L - 1 && identity ? run->y : bufs[l % 2];
@@ -202,6 +226,7 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
             p.dir = dir;
             p.back = dir || m->desc.reverse;
             p.cl = &cm->layers[l * D + dir];
+            p.variant = (cpu_step_variant){&m->variant, p.cl->peep};
             run_direction(&p, run, l * D + dir);
         }
         in = p.out;

@@ -90,7 +90,7 @@ static int write_all(int fd, const void *data, size_t size)
 /* Creates "<path>.tmp.XXXXXX".  Not mkstemp: it makes files mode 0600, and
  * open(O_EXCL, 0666) lets the umask decide the final mode, as numpy's
  * open() does. */
-static int create_temp(const char *path, char *tmp, size_t cap)
+int rnnscan_file_create_temp(const char *path, char *tmp, size_t cap)
 {
     static atomic_uint counter;
     static const char digits[] = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -121,7 +121,7 @@ rnnscan_status rnnscan_file_write_atomic(const char *path, const rnnscan_chunk *
     char *tmp = malloc(cap);
     if (!tmp)
         return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "no memory for a file name");
-    int fd = create_temp(path, tmp, cap);
+    int fd = rnnscan_file_create_temp(path, tmp, cap);
     if (fd < 0) {
         rnnscan_status st =
             FAIL_IO("cannot create a temporary file beside '%s': %s", path, strerror(errno));

@@ -19,6 +19,10 @@ typedef struct npy_header {
     size_t data_offset; /* where the data starts in the image                    */
 } npy_header;
 
+/* One float element of a .npy (4 or 8 bytes, either byte order, any
+ * alignment) as float32; float64 rounds as numpy's astype does. */
+float rnnscan_npy_float_at(const unsigned char *p, int size, int big_endian);
+
 /* Parses the preamble and the header dict of a .npy image: the data itself is
  * neither checked nor read.  FORMAT_ERROR with the detail recorded. */
 rnnscan_status rnnscan_npy_header_parse(const unsigned char *data, size_t size, npy_header *h);
@@ -55,6 +59,10 @@ typedef struct rnnscan_chunk {
 } rnnscan_chunk;
 rnnscan_status rnnscan_file_write_atomic(const char *path, const rnnscan_chunk *chunks,
                                          int count);
+
+/* Creates and opens (write-only) a new "<path>.tmp.XXXXXX" beside `path`,
+ * its name in tmp (cap >= strlen(path) + 16); -1 with errno on failure. */
+int rnnscan_file_create_temp(const char *path, char *tmp, size_t cap);
 
 /* Re-records the current failure detail as "<prefix>: <detail>"; returns status. */
 rnnscan_status rnnscan_fail_prefixed(rnnscan_errbuf *err, rnnscan_status status,

@@ -268,8 +268,9 @@ rnnscan_status rnnscan_model_from_npz(rnnscan_context *context, rnnscan_npz *npz
     if (st == RNNSCAN_OK) {
         for (size_t i = 0; i < n; i++) {
             rnnscan_array *a = &arrays[i * N_PARAMS];
-            weights[i] = (rnnscan_weights){a[W_IH].data, a[W_HH].data, a[B_IH].data,
-                                           a[B_HH].data, a[W_HR].data};
+            weights[i] = (rnnscan_weights){.w_ih = a[W_IH].data, .w_hh = a[W_HH].data,
+                                           .b_ih = a[B_IH].data, .b_hh = a[B_HH].data,
+                                           .w_hr = a[W_HR].data};
         }
         /* Its status and detail pass through unchanged (today NOT_SUPPORTED
          * for stacked or bidirectional models). */

@@ -6,12 +6,14 @@
  * ONNX stores, per direction d: W [D][G*H][X], R [D][G*H][H] and B [D][2*G*H]
  * (the W biases, then the R biases), gates in the order LSTM i, o, f, c and
  * GRU z, r, h; PyTorch's (and rnnscan's) are LSTM i, f, g, o and GRU r, z, n.
- * What this step of the loader refuses, each with RNNSCAN_NOT_SUPPORTED
- * naming it: GRU linear_before_reset = 0 (ONNX's
- * default), LSTM peepholes (input P) and input_forget, clip, activations
- * other than the PyTorch cells' (RNN Tanh or Relu, GRU Sigmoid + Tanh, LSTM
- * Sigmoid + Tanh + Tanh), weights that are graph inputs. */
+ * Every ONNX cell variant is carried into rnnscan_model_desc: GRU
+ * linear_before_reset = 0 (gru_reset_before), LSTM peepholes (input P, i o f
+ * -> p_i p_f p_o) and input_forget, clip, activations with their alpha and
+ * beta.  Refused with RNNSCAN_NOT_SUPPORTED naming it: directions with
+ * different activations, unknown activations or attributes, weights that are
+ * graph inputs. */
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,9 +36,7 @@ static const char *const op_names[N_OPS] = {"RNN", "GRU", "LSTM"};
 static const int op_gates[N_OPS] = {1, 3, 4};
 /* ONNX's gate block for each of PyTorch's gates, in PyTorch's order */
 static const int onnx_gate_of[N_OPS][4] = {{0}, {1, 0, 2}, {0, 2, 3, 1}};
-/* The activations PyTorch's cells use, per direction, in ONNX's names */
-static const char *const default_acts[N_OPS][3] = {
-    {"Tanh"}, {"Sigmoid", "Tanh"}, {"Sigmoid", "Tanh", "Tanh"}};
+/* Activations per direction: RNN f; GRU f, g; LSTM f, g, h */
 static const int act_count[N_OPS] = {1, 2, 3};
 
 /* Opsets whose RNN, GRU and LSTM have the semantics below (7 added the
@@ -49,6 +49,9 @@ typedef struct onnx_node {
     const node_proto *node;
     const char *name; /* for messages: the node's name, or its op type */
     int op, directions, reverse, layout, hidden, relu;
+    int reset_before, input_forget; /* GRU linear_before_reset = 0; LSTM input_forget */
+    float clip;                     /* 0: none */
+    rnnscan_activation acts[3];     /* as given (kind 0: the attribute is absent) */
 } onnx_node;
 
 static int op_index(const node_proto *n)
@@ -113,29 +116,69 @@ static rnnscan_status check_opset(const model_proto *mp)
     return FAIL_FMT("onnx: the model imports no opset of the default domain");
 }
 
-/* The node's activations, against what PyTorch's cells use. */
-static rnnscan_status check_activations(onnx_node *on, const attribute_proto *a)
+/* ONNX's defaults for the functions that take alpha / beta (the operators'
+ * own defaults: HardSigmoid, LeakyRelu, ...); NaN: takes none. */
+static void act_defaults(rnnscan_act_kind kind, float *alpha, float *beta)
 {
-    const int per_dir = act_count[on->op];
-    if (a->n_strings != (size_t)(per_dir * on->directions))
-        return FAIL_FMT("onnx: node '%s': %zu activations, expected %d (%d per direction)",
-                        on->name, a->n_strings, per_dir * on->directions, per_dir);
-    for (size_t k = 0; k < a->n_strings; k++) {
+    *alpha = *beta = NAN;
+    switch (kind) {
+    case RNNSCAN_ACT_HARD_SIGMOID: *alpha = 0.2f, *beta = 0.5f; break;
+    case RNNSCAN_ACT_AFFINE: *alpha = 1.0f, *beta = 0.0f; break;
+    case RNNSCAN_ACT_LEAKY_RELU: *alpha = 0.01f; break;
+    case RNNSCAN_ACT_THRESHOLDED_RELU: *alpha = 1.0f; break;
+    case RNNSCAN_ACT_SCALED_TANH: *alpha = 1.0f, *beta = 1.0f; break;
+    case RNNSCAN_ACT_ELU: *alpha = 1.0f; break;
+    default: break;
+    }
+}
+
+/* The node's activations: names, then activation_alpha / activation_beta
+ * consumed in order by the functions that take them (as ONNX Runtime reads
+ * them), each function's default once a list runs out.  A bidirectional
+ * node may list one set for both directions, or one per direction; they
+ * must be the same (one set serves the model). */
+static rnnscan_status read_activations(onnx_node *on, const attribute_proto *names,
+                                       const attribute_proto *alphas,
+                                       const attribute_proto *betas)
+{
+    const size_t per_dir = (size_t)act_count[on->op], n = names->n_strings;
+    if (n != per_dir && n != per_dir * (size_t)on->directions)
+        return FAIL_FMT("onnx: node '%s': %zu activations, expected %zu (%zu per direction)",
+                        on->name, n, per_dir * (size_t)on->directions, per_dir);
+    size_t next_alpha = 0, next_beta = 0;
+    rnnscan_activation got[6];
+    for (size_t k = 0; k < n; k++) {
         char act[32];
-        snprintf(act, sizeof act, "%.*s", (int)(a->strings[k].len < 31 ? a->strings[k].len : 31),
-                 (const char *)a->strings[k].data);
-        const char *want = default_acts[on->op][k % (size_t)per_dir];
-        const int relu = on->op == OP_RNN && !strcmp(act, "Relu");
-        if (!relu && strcmp(act, want) != 0)
-            return FAIL_NS("onnx: node '%s': activation %s at position %zu is not supported (%s "
-                           "runs %s there%s)",
-                           on->name, act, k, op_names[on->op], want,
-                           on->op == OP_RNN ? ", or Relu" : "");
-        if (k > 0 && relu != on->relu) /* RNN: one activation per direction */
-            return FAIL_NS("onnx: node '%s': directions with different activations (%s and %s) "
-                           "are not supported",
-                           on->name, on->relu ? "Relu" : "Tanh", act);
-        on->relu = relu;
+        const ProtobufCBinaryData *given = &names->strings[k];
+        snprintf(act, sizeof act, "%.*s", (int)(given->len < 31 ? given->len : 31),
+                 (const char *)given->data);
+        rnnscan_act_kind kind;
+        if (rnnscan_act_parse(act, &kind) != RNNSCAN_OK)
+            return FAIL_NS("onnx: node '%s': activation '%s' at position %zu is not supported "
+                           "(rnnscan runs ONNX's Sigmoid, Tanh, Relu, HardSigmoid, Affine, "
+                           "LeakyRelu, ThresholdedRelu, ScaledTanh, Elu, Softsign, Softplus)",
+                           on->name, act, k);
+        float alpha, beta;
+        act_defaults(kind, &alpha, &beta);
+        if (!isnan(alpha) && alphas && next_alpha < alphas->n_floats)
+            alpha = alphas->floats[next_alpha++];
+        if (!isnan(beta) && betas && next_beta < betas->n_floats)
+            beta = betas->floats[next_beta++];
+        got[k] = (rnnscan_activation){kind, isnan(alpha) ? 0.0f : alpha, isnan(beta) ? 0.0f : beta};
+    }
+    for (size_t k = per_dir; k < n; k++)
+        if (got[k].kind != got[k - per_dir].kind || got[k].alpha != got[k - per_dir].alpha ||
+            got[k].beta != got[k - per_dir].beta)
+            return FAIL_NS("onnx: node '%s': different activations per direction (%s and %s at "
+                           "position %zu) are not supported",
+                           on->name, rnnscan_act_name(got[k - per_dir].kind),
+                           rnnscan_act_name(got[k].kind), k % per_dir);
+    for (size_t k = 0; k < per_dir; k++)
+        on->acts[k] = got[k];
+    /* an RNN's Tanh or Relu is PyTorch's rnn_tanh / rnn_relu cell */
+    if (on->op == OP_RNN && (got[0].kind == RNNSCAN_ACT_RELU || got[0].kind == RNNSCAN_ACT_TANH)) {
+        on->relu = got[0].kind == RNNSCAN_ACT_RELU;
+        on->acts[0].kind = RNNSCAN_ACT_DEFAULT;
     }
     return RNNSCAN_OK;
 }
@@ -145,12 +188,9 @@ static rnnscan_status read_attributes(onnx_node *on)
 {
     const node_proto *n = on->node;
     on->directions = 1;
-    on->reverse = 0;
     on->layout = 0;
-    on->hidden = 0;
-    on->relu = 0;
     int lbr = 0;
-    const attribute_proto *acts = NULL;
+    const attribute_proto *acts = NULL, *alphas = NULL, *betas = NULL;
     for (size_t i = 0; i < n->n_attribute; i++) {
         const attribute_proto *a = n->attribute[i];
         const char *name = a->name ? a->name : "";
@@ -179,27 +219,27 @@ static rnnscan_status read_attributes(onnx_node *on)
             on->layout = (int)a->i;
         } else if (!strcmp(name, "activations")) {
             acts = a;
+        } else if (!strcmp(name, "activation_alpha")) {
+            alphas = a;
+        } else if (!strcmp(name, "activation_beta")) {
+            betas = a;
         } else if (!strcmp(name, "linear_before_reset") && on->op == OP_GRU) {
             lbr = a->i != 0;
-        } else if ((!strcmp(name, "activation_alpha") || !strcmp(name, "activation_beta")) &&
-                   a->n_floats == 0) {
-            continue; /* empty: nothing to apply */
-        } else if (!strcmp(name, "input_forget") && on->op == OP_LSTM && a->i == 0) {
-            continue;
+        } else if (!strcmp(name, "input_forget") && on->op == OP_LSTM) {
+            on->input_forget = a->i != 0;
+        } else if (!strcmp(name, "clip")) {
+            if (!(a->f > 0.0f) || isinf(a->f))
+                return FAIL_FMT("onnx: node '%s': clip = %g (expected a finite value > 0)",
+                                on->name, (double)a->f);
+            on->clip = a->f;
         } else {
-            return FAIL_NS("onnx: node '%s': attribute %s is not supported yet%s", on->name, name,
-                           !strcmp(name, "clip") || !strcmp(name, "input_forget") ||
-                                   !strncmp(name, "activation_", 11)
-                               ? ""
-                               : " (not an attribute rnnscan knows)");
+            return FAIL_NS("onnx: node '%s': attribute %s is not supported (not an attribute "
+                           "of %s that rnnscan knows)",
+                           on->name, name, op_names[on->op]);
         }
     }
-    if (on->op == OP_GRU && !lbr)
-        return FAIL_NS("onnx: node '%s': GRU with linear_before_reset = 0 (ONNX's default: the "
-                       "reset gate applied before the recurrent product) is not supported yet; "
-                       "linear_before_reset = 1 (PyTorch's GRU) is",
-                       on->name);
-    return acts ? check_activations(on, acts) : RNNSCAN_OK;
+    on->reset_before = on->op == OP_GRU && !lbr;
+    return acts ? read_activations(on, acts, alphas, betas) : RNNSCAN_OK;
 }
 
 static const tensor_proto *find_initializer(const graph_proto *g, const char *name)
@@ -358,7 +398,7 @@ static rnnscan_status read_tensor(const tensor_proto *t, const char *base_dir, c
 /* The node's W, R and B as rnnscan weights in PyTorch's layout and gate
  * order (one block of 4 arrays per direction, in w->...). */
 typedef struct onnx_weights {
-    float *W, *R, *B;               /* as read, ONNX layout */
+    float *W, *R, *B, *P;           /* as read, ONNX layout (P: LSTM peepholes) */
     float *buf;                     /* converted: per direction w_ih, w_hh, b_ih, b_hh */
     rnnscan_weights views[2];
 } onnx_weights;
@@ -370,7 +410,13 @@ static void convert(const onnx_node *on, int X, onnx_weights *w)
     float *p = w->buf;
     for (int d = 0; d < on->directions; d++) {
         float *w_ih = p, *w_hh = w_ih + n_ih, *b_ih = w_hh + n_hh, *b_hh = b_ih + GH;
-        p = b_hh + GH;
+        float *peep = b_hh + GH; /* [3H] p_i, p_f, p_o; ONNX's P is i, o, f */
+        p = peep + (w->P ? 3 * H : 0);
+        for (size_t j = 0; w->P && j < H; j++) {
+            peep[j] = w->P[d * 3 * H + j];
+            peep[H + j] = w->P[d * 3 * H + 2 * H + j];
+            peep[2 * H + j] = w->P[d * 3 * H + H + j];
+        }
         for (size_t g = 0; g < G; g++) {
             const size_t src = (size_t)onnx_gate_of[on->op][g] * H; /* ONNX block of gate g */
             memcpy(w_ih + g * H * X, w->W + d * n_ih + src * X, H * X * sizeof(float));
@@ -381,20 +427,19 @@ static void convert(const onnx_node *on, int X, onnx_weights *w)
             }
         }
         w->views[d] = (rnnscan_weights){w_ih, w_hh, w->B ? b_ih : NULL, w->B ? b_hh : NULL,
-                                        NULL};
+                                        NULL, w->P ? peep : NULL};
     }
 }
 
 static rnnscan_status load_weights(const graph_proto *g, const onnx_node *on,
                                    const char *base_dir, int *X, onnx_weights *w)
 {
-    const tensor_proto *tw, *tr, *tb;
+    const tensor_proto *tw, *tr, *tb, *tp = NULL;
     RNNSCAN_TRY(input_tensor(g, on, 1, "W", &tw));
     RNNSCAN_TRY(input_tensor(g, on, 2, "R", &tr));
     RNNSCAN_TRY(input_tensor(g, on, 3, "B", &tb));
-    if (on->op == OP_LSTM && on->node->n_input > 7 && *on->node->input[7])
-        return FAIL_NS("onnx: node '%s': LSTM peepholes (input P) are not supported yet",
-                       on->name);
+    if (on->op == OP_LSTM)
+        RNNSCAN_TRY(input_tensor(g, on, 7, "P", &tp));
     if (!tw || !tr)
         return FAIL_FMT("onnx: node '%s': input %s is missing (required)", on->name,
                         !tw ? "W" : "R");
@@ -425,7 +470,10 @@ static rnnscan_status load_weights(const graph_proto *g, const onnx_node *on,
     RNNSCAN_TRY(read_tensor(tr, base_dir, "R", 3, shape_r, &w->R));
     if (tb)
         RNNSCAN_TRY(read_tensor(tb, base_dir, "B", 2, shape_b, &w->B));
-    w->buf = malloc(D * (GH * Xs + GH * H + 2 * GH) * sizeof(float));
+    const size_t shape_p[2] = {D, 3 * H};
+    if (tp)
+        RNNSCAN_TRY(read_tensor(tp, base_dir, "P", 2, shape_p, &w->P));
+    w->buf = malloc(D * (GH * Xs + GH * H + 2 * GH + 3 * H) * sizeof(float));
     if (!w->buf)
         return rnnscan_fail(NULL, RNNSCAN_OUT_OF_MEMORY, "onnx: no memory for the weights");
     convert(on, (int)Xs, w);
@@ -437,6 +485,7 @@ static void free_weights(onnx_weights *w)
     free(w->W);
     free(w->R);
     free(w->B);
+    free(w->P);
     free(w->buf);
 }
 
@@ -485,6 +534,11 @@ rnnscan_status rnnscan_model_from_onnx(rnnscan_context *context, const void *dat
             .bidirectional = on.directions == 2,
             .batch_first = on.layout == 1,
             .reverse = on.reverse,
+            .gru_reset_before = on.reset_before,
+            .peepholes = w.P != NULL,
+            .input_forget = on.input_forget,
+            .clip = on.clip,
+            .activations = {on.acts[0], on.acts[1], on.acts[2]},
         };
         st = rnnscan_model_create(context, &desc, w.views, out);
     }

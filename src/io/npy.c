@@ -56,6 +56,11 @@ static float to_float(uint64_t bits, int size)
     return (float)d; /* out-of-range doubles become +-inf, as numpy's astype does */
 }
 
+float rnnscan_npy_float_at(const unsigned char *p, int size, int big_endian)
+{
+    return to_float(load_bits(p, size, big_endian), size);
+}
+
 /* Two's complement bits of a 4- or 8-byte integer to int64_t. */
 static int64_t to_int64(uint64_t bits, int size)
 {

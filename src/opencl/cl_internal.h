@@ -37,9 +37,13 @@ typedef struct cl_tuning {
 #define CL_PROJ_SIDE 16
 #define CL_PROJ_TILE 64
 
+/* Room for a variant key (cl_variant_render) with every cell-variant term:
+ * three activations with two hex-float parameters each and a clip. */
+#define CL_VARIANT_KEY_MAX 384
+
 /* One built variant (cl_program.c): a program with its one kernel. */
 typedef struct cl_program_entry {
-    char key[192];      /* cl_variant_render's canonical key */
+    char key[CL_VARIANT_KEY_MAX]; /* cl_variant_render's canonical key */
     cl_program program;
     cl_kernel kernel;
     size_t max_group;   /* CL_KERNEL_WORK_GROUP_SIZE */

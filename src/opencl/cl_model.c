@@ -35,12 +35,23 @@ static void opencl_model_release(rnnscan_model *m)
     m->impl = NULL;
 }
 
-/* Where element (k, gate g, unit j) of one direction's transposed W_hh goes
- * (k < S, the width of h): rows or panels of 8 units, as W_BLOCK in
- * kernels/common.cl reads it. */
-static size_t w_hh_index(int panels, size_t k, size_t g, size_t j, size_t S, size_t G, size_t Hp)
+/* Where element (k, gate g, unit j) of a block of G gates of one
+ * direction's transposed W_hh goes (k < S, the width of h): rows or panels
+ * of 8 units, as W_BLOCK in kernels/common.cl reads it. */
+static size_t w_block_index(int panels, size_t k, size_t g, size_t j, size_t S, size_t G,
+                            size_t Hp)
 {
     return panels ? (j / 8) * S * G * 8 + k * G * 8 + g * 8 + j % 8 : k * G * Hp + g * Hp + j;
+}
+
+/* The same for the whole of W_hh: one block of G gates, or (gates_apart:
+ * a GRU with reset_before) a block per gate, S*Hp apart, so each phase of
+ * its step streams only what it reads (kernels/cell.cl, RNNSCAN_W_GATES). */
+static size_t w_hh_index(int panels, int gates_apart, size_t k, size_t g, size_t j, size_t S,
+                         size_t G, size_t Hp)
+{
+    return gates_apart ? g * S * Hp + w_block_index(panels, k, 0, j, S, 1, Hp)
+                       : w_block_index(panels, k, g, j, S, G, Hp);
 }
 
 /* Where element (k, column col) of one direction's W_ih^T goes: rows [In][Gd]
@@ -86,15 +97,23 @@ static rnnscan_status upload_w_hr(rnnscan_model *m, int l, int d)
     return st;
 }
 
+/* What follows W_hh in its buffer, [Hp] each: GRU's b_hn, or LSTM's
+ * peepholes p_i, p_f, p_o (kernels/cell.cl, rnnscan_cell_weights_load); one
+ * unused block for the other cells, as before variants. */
+static int w_hh_tail_blocks(const rnnscan_model *m) { return m->variant.peepholes ? 3 : 1; }
+
 /* Packs direction d of layer l into the kernels' layouts (w_ih, w_hh with
- * b_hn after it) and its part of the layer's bias, and uploads the weights. */
+ * b_hn or the peepholes after it) and its part of the layer's bias, and
+ * uploads the weights. */
 static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bias)
 {
     cl_model *cm = m->impl;
     const int G = m->dims.gates, H = m->dims.hidden, D = m->dims.directions, Hp = cm->Hp;
     const int S = m->dims.state, Gd = cm->Gd, In = m->layers[l * D].input;
     const int is_gru = m->desc.cell == RNNSCAN_CELL_GRU, panels = cl_backend_of(m)->tuning.w_panels;
-    const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)S * G * Hp, n_rec = n_hh + (size_t)Hp;
+    const int gates_apart = is_gru && m->variant.reset_before;
+    const size_t n_ih = (size_t)In * Gd, n_hh = (size_t)S * G * Hp;
+    const size_t n_rec = n_hh + (size_t)w_hh_tail_blocks(m) * Hp;
     char what_ih[64], what_hh[64], why[200];
     snprintf(what_ih, sizeof what_ih, "weights w_ih of layer %d direction %d", l, d);
     snprintf(what_hh, sizeof what_hh, "weights w_hh of layer %d direction %d", l, d);
@@ -111,7 +130,7 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
         goto done;
     }
     const rnnscan_layer *src = &m->layers[l * D + d];
-    float *b_hn = w_hh + n_hh;
+    float *b_hn = w_hh + n_hh, *peep = w_hh + n_hh; /* GRU / LSTM peepholes */
     for (int g = 0; g < G; g++)
         for (int j = 0; j < H; j++) {
             const size_t row = (size_t)g * H + j; /* PyTorch's row */
@@ -119,12 +138,16 @@ static rnnscan_status upload_direction(rnnscan_model *m, int l, int d, float *bi
             for (int k = 0; k < In; k++)
                 w_ih[w_ih_index(panels, k, col, In, Gd)] = src->w_ih[row * In + k];
             for (int k = 0; k < S; k++)
-                w_hh[w_hh_index(panels, k, g, j, S, G, Hp)] = src->w_hh[row * S + k];
+                w_hh[w_hh_index(panels, gates_apart, k, g, j, S, G, Hp)] =
+                    src->w_hh[row * S + k];
             const int n_gate = is_gru && g == 2;
             bias[(size_t)d * Gd + col] = src->b_ih[row] + (n_gate ? 0.0f : src->b_hh[row]);
             if (n_gate)
                 b_hn[j] = src->b_hh[row];
         }
+    for (int q = 0; src->w_peep && q < 3; q++) /* p_i, p_f, p_o, each padded to Hp */
+        for (int j = 0; j < H; j++)
+            peep[(size_t)q * Hp + j] = src->w_peep[(size_t)q * H + j];
     cl_layer *dst = &cm->layers[l];
     if ((st = upload_weights(m, &dst->w_ih[d], what_ih, w_ih, n_ih)) ||
         (st = upload_weights(m, &dst->w_hh[d], what_hh, w_hh, n_rec)))
@@ -156,22 +179,24 @@ static rnnscan_status upload_layer(rnnscan_model *m, int l)
 
 /* The model's kernel variants (projection, step, persistent; with an LSTM
  * projection the state projection instead of the persistent kernel, which
- * does not run it), from the context's cache or built now: a scan never
- * builds. */
+ * does not run it; for a GRU with reset_before the reset gate too), from the
+ * context's cache or built now: a scan never builds. */
 static rnnscan_status get_programs(rnnscan_model *m)
 {
     cl_backend *cl = cl_backend_of(m);
     cl_model *cm = m->impl;
-    const cl_program_entry **slots[4] = {&cm->projection, &cm->step, &cm->persistent,
-                                         &cm->state_projection};
-    const cl_entry entries[4] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT,
-                                 CL_ENTRY_STATE_PROJECTION};
-    for (int i = 0; i < 4; i++) {
-        if (i == (cm->proj ? 2 : 3))
+    const cl_program_entry **slots[5] = {&cm->projection, &cm->step, &cm->persistent,
+                                         &cm->state_projection, &cm->reset_gate};
+    const cl_entry entries[5] = {CL_ENTRY_PROJECTION, CL_ENTRY_STEP, CL_ENTRY_PERSISTENT,
+                                 CL_ENTRY_STATE_PROJECTION, CL_ENTRY_RESET_GATE};
+    const int needed[5] = {1, 1, !cm->proj, cm->proj,
+                           m->desc.cell == RNNSCAN_CELL_GRU && m->variant.reset_before};
+    for (int i = 0; i < 5; i++) {
+        if (!needed[i])
             continue;
         const cl_variant v = {.entry = entries[i], .cell = m->desc.cell,
                               .weight_type = m->desc.weight_type, .proj = cm->proj,
-                              .tuning = cl->tuning};
+                              .cell_variant = m->variant, .tuning = cl->tuning};
         RNNSCAN_TRY(rnnscan_cl_program_get(cl, &m->err, &v, slots[i], &m->build_ms));
     }
     return RNNSCAN_OK;
@@ -208,6 +233,7 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
         return rnnscan_fail(&m->err, RNNSCAN_OUT_OF_MEMORY, "opencl: calloc failed");
     m->impl = cm;
     cm->proj = m->dims.proj > 0;
+    cm->m_part = cm->proj || (m->desc.cell == RNNSCAN_CELL_GRU && m->variant.reset_before);
     cm->Hp = (int)cl_round_up((size_t)m->dims.hidden, 8);
     size_t Gd = cl_round_up((size_t)m->dims.gates * cm->Hp, 16);
     if (Gd * m->dims.directions > 0x7fffffff) {
@@ -236,9 +262,16 @@ static rnnscan_status opencl_model_init(rnnscan_model *m)
     return RNNSCAN_OK;
 }
 
+size_t cl_persistent_local_bytes(const rnnscan_model *m)
+{
+    const int halves = m->desc.cell == RNNSCAN_CELL_GRU && m->variant.reset_before ? 2 : 1;
+    return (size_t)halves * ((const cl_model *)m->impl)->Hp * sizeof(float);
+}
+
 /* Whether the persistent schedule fits: one work-group holds a sequence's
- * hidden state, scan_units units per work-item, within what the device and
- * the kernel accept (work-group size, local memory less the kernel's own).
+ * hidden state (and GRU reset_before's r * h), scan_units units per
+ * work-item, within what the device and the kernel accept (work-group size,
+ * local memory less the kernel's own).
  * err NULL: only the answer (AUTO asking), else the refusal recorded there. */
 static rnnscan_status check_persistent(rnnscan_model *m, rnnscan_errbuf *err)
 {
@@ -255,17 +288,17 @@ static rnnscan_status check_persistent(rnnscan_model *m, rnnscan_errbuf *err)
     if (cm->persistent->max_group > 0 && cm->persistent->max_group < max_group)
         max_group = cm->persistent->max_group;
     local -= cm->persistent->local_bytes < local ? cm->persistent->local_bytes : local;
-    if (group <= max_group && Hp * sizeof(float) <= local)
+    if (group <= max_group && cl_persistent_local_bytes(m) <= local)
         return RNNSCAN_OK;
     if (!err)
         return RNNSCAN_NOT_SUPPORTED;
     return rnnscan_fail(err, RNNSCAN_NOT_SUPPORTED,
                         "opencl: the persistent schedule needs H <= %zu (%d hidden units per "
                         "work-item, one work-group per sequence, at most %zu work-items and "
-                        "%zu bytes of local memory per work-group) on %s; H = %d: use the "
-                        "host schedule",
-                        max_group * units, units, max_group, local, m->context->device_name,
-                        m->dims.hidden);
+                        "%zu bytes of local memory per work-group, %zu here) on %s; H = %d: "
+                        "use the host schedule",
+                        max_group * units, units, max_group, local, cl_persistent_local_bytes(m),
+                        m->context->device_name, m->dims.hidden);
 }
 
 rnnscan_status cl_run_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_run_dims *d)

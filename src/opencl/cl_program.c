@@ -11,7 +11,8 @@
 #include "cl_variant.h"
 
 static const char *const kernel_names[] = {"input_projection", "rnnscan_step",
-                                           "rnnscan_persistent", "rnnscan_state_projection"};
+                                           "rnnscan_persistent", "rnnscan_state_projection",
+                                           "rnnscan_reset_gate"};
 
 double rnnscan_cl_now_ms(void)
 {
@@ -109,7 +110,7 @@ static rnnscan_status build(cl_backend *cl, rnnscan_errbuf *err, const cl_varian
 rnnscan_status rnnscan_cl_program_get(cl_backend *cl, rnnscan_errbuf *err, const cl_variant *v,
                                       const cl_program_entry **out, double *build_ms)
 {
-    char options[1024], key[sizeof cl->programs[0]->key];
+    char options[2048], key[sizeof cl->programs[0]->key];
     cl_variant_render(v, options, sizeof options, key, sizeof key);
     for (int i = 0; i < cl->n_programs; i++)
         if (strcmp(cl->programs[i]->key, key) == 0) {

@@ -54,7 +54,7 @@ int cl_steps(const cl_model *cm, int T)
 size_t cl_state_bytes(const cl_model *cm, size_t states, size_t B)
 {
     size_t bytes;
-    if (!rnnscan_mul3_size(&bytes, cm->proj ? 4 : 3, states, sizeof(float)) ||
+    if (!rnnscan_mul3_size(&bytes, cm->m_part ? 4 : 3, states, sizeof(float)) ||
         bytes > SIZE_MAX - 2 * B * sizeof(int))
         return 0;
     return bytes + 2 * B * sizeof(int);
@@ -69,7 +69,7 @@ cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B)
         .h0_off = cl_state_at(cm, STATE_H0) + layer * S,
         .c_off = cl_state_at(cm, STATE_C) + layer * H,
         .hn_off = cl_state_at(cm, STATE_HN) + layer * S,
-        .m_off = cm->proj ? cl_state_at(cm, STATE_M) : 0,
+        .m_off = cm->m_part ? cl_state_at(cm, STATE_M) : 0,
         .order_off = cl_state_at(cm, STATE_ORDER),
         .lengths_off = cl_state_at(cm, STATE_ORDER) + (cl_ulong)B,
         .gx_ld = cm->N, .gx_dir = cm->Gd, .B = B, .B_active = B, .H = m->dims.hidden,
@@ -104,7 +104,7 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
     return cl_launch(m, k, 2, global, NULL);
 }
 
-/* Sets arguments 0..4 of a step, persistent or state projection kernel (see
+/* Sets arguments 0..4 of a step, reset gate, persistent or state projection kernel (see
  * PARAMS_ARGS in kernels/common.cl): `w` is the layer's w_hh, or its w_hr
  * for the state projection; argument 5 is the parameters. */
 #define ARG_PARAMS 5
@@ -118,10 +118,11 @@ static rnnscan_status set_buffer_args(rnnscan_model *m, cl_kernel k, const cl_me
 }
 
 /* RNNSCAN_STEP_LOCAL's work-group width for `blocks` 8-unit blocks: at most
- * CL_STEP_GROUP and what the device and the built kernel allow, split evenly
- * so rounding dimension 0 up adds fewer than one item per group. */
+ * CL_STEP_GROUP and what the device and the built kernels allow (the step's
+ * and, when not NULL, the reset gate's, which runs on the same grid), split
+ * evenly so rounding dimension 0 up adds fewer than one item per group. */
 static size_t step_group_width(const cl_backend *cl, const cl_program_entry *step,
-                               size_t blocks)
+                               const cl_program_entry *reset_gate, size_t blocks)
 {
     size_t cap = CL_STEP_GROUP;
     if (cl->max_work_group < cap)
@@ -130,6 +131,8 @@ static size_t step_group_width(const cl_backend *cl, const cl_program_entry *ste
         cap = cl->max_item_sizes[0];
     if (step->max_group > 0 && step->max_group < cap)
         cap = step->max_group;
+    if (reset_gate && reset_gate->max_group > 0 && reset_gate->max_group < cap)
+        cap = reset_gate->max_group;
     if (cap < 1)
         cap = 1;
     const size_t groups = (blocks + cap - 1) / cap;
@@ -145,7 +148,7 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
     cl_step_params p = io->p;
     if (schedule == RNNSCAN_SCHEDULE_PERSISTENT) {
         const cl_kernel k = cm->persistent->kernel;
-        const size_t local_bytes = (size_t)cm->Hp * sizeof(float);
+        const size_t local_bytes = cl_persistent_local_bytes(m);
         RNNSCAN_TRY(set_buffer_args(m, k, cm->layers[l].w_hh, io));
         RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, k, ARG_PARAMS, CL_ARG(p), local_bytes,
                                         (const void *)NULL, CL_ARGS_END));
@@ -159,10 +162,15 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
     const cl_kernel kp = cm->proj ? cm->state_projection->kernel : NULL;
     if (kp)
         RNNSCAN_TRY(set_buffer_args(m, kp, cm->layers[l].w_hr, io));
+    /* GRU reset_before: each step is preceded by r * h_{t-1} (step.cl), on
+     * the step's grid */
+    const cl_kernel kr = cm->reset_gate ? cm->reset_gate->kernel : NULL;
+    if (kr)
+        RNNSCAN_TRY(set_buffer_args(m, kr, cm->layers[l].w_hh, io));
     const size_t proj_blocks = ((size_t)m->dims.proj + 7) / 8;
     size_t blocks = (size_t)cm->Hp / 8, local[3] = {1, 1, 1};
     if (cl->tuning.step_local) {
-        local[0] = step_group_width(cl, cm->step, blocks);
+        local[0] = step_group_width(cl, cm->step, cm->reset_gate, blocks);
         blocks = cl_round_up(blocks, local[0]);
     }
     /* one argument changes per step: the parameters, for s and B_active */
@@ -173,6 +181,10 @@ rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
                                   cl_round_up((size_t)p.B_active, cl->tuning.step_rows) /
                                       cl->tuning.step_rows,
                                   D};
+        if (kr) {
+            RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, kr, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));
+            RNNSCAN_TRY(cl_launch(m, kr, 3, global, cl->tuning.step_local ? local : NULL));
+        }
         RNNSCAN_TRY(cl_launch(m, k, 3, global, cl->tuning.step_local ? local : NULL));
         if (kp) {
             RNNSCAN_TRY(rnnscan_cl_set_args(&m->err, kp, ARG_PARAMS, CL_ARG(p), CL_ARGS_END));

@@ -19,7 +19,9 @@ typedef struct cl_layer {
     cl_mem w_ih[2]; /* [In][Gd] columns g*Hp + j, zero padding; on CPU
                        devices panels [Gd/16][In][16]                          */
     cl_mem w_hh[2]; /* [S][G*Hp] W_hh transposed (rows or panels, see
-                       w_hh_index), then b_hn [Hp] (GRU; r multiplies it)      */
+                       w_hh_index; GRU reset_before: a block per gate),
+                       then b_hn [Hp] (GRU; r multiplies it) or LSTM
+                       peepholes p_i, p_f, p_o [3][Hp] (else Hp unused)        */
     cl_mem bias;    /* [D*Gd] b_ih + b_hh, except GRU's n gate (b_in only)     */
     cl_mem w_hr[2]; /* with a projection: [H][Pp] W_hr transposed, P padded to 8 */
 } cl_layer;
@@ -38,7 +40,10 @@ typedef struct cl_model {
     cl_layer *layers; /* L                                                    */
     const cl_program_entry *projection, *step, *persistent; /* in the context's cache */
     const cl_program_entry *state_projection; /* with a projection (proj_size), else NULL */
-    int proj;         /* the model has a projection: the state buffer holds m too */
+    const cl_program_entry *reset_gate; /* GRU reset_before's first phase, else NULL */
+    int proj;         /* the model has a projection (proj_size)               */
+    int m_part;       /* the state buffer holds m: a projection's o * tanh(c), or
+                         GRU reset_before's r * h_{t-1} (host loop)            */
     scratch x, gx, y, act[2];
     scratch state;    /* see state_at                                         */
     size_t states;    /* L*D*B*H of the current call (B of the current chunk) */
@@ -83,14 +88,14 @@ int cl_steps(const cl_model *cm, int T);
 
 /* The state buffer, for N = cm->states = L*D*B*H floats per part: h0 at
  * float 0 ([L*D][B][S], S = H or proj_size, the rest of its part unused),
- * the cell state c [L*D][B][H] at N, h_n [L*D][B][S] at 2N, with a
- * projection m [D][B][H] at 3N (the current layer's unprojected output),
- * then the ints order [B] and lengths [B].  Returns the float offset where
- * `part` starts. */
+ * the cell state c [L*D][B][H] at N, h_n [L*D][B][S] at 2N, with m_part
+ * m [D][B][H] at 3N (a projection's unprojected output, or GRU
+ * reset_before's r * h_{t-1}, for the current layer and step), then the ints
+ * order [B] and lengths [B].  Returns the float offset where `part` starts. */
 enum cl_state_part { STATE_H0, STATE_C, STATE_HN, STATE_M, STATE_ORDER };
 static inline size_t cl_state_at(const cl_model *cm, enum cl_state_part part)
 {
-    return (part == STATE_ORDER && !cm->proj ? STATE_M : part) * cm->states;
+    return (part == STATE_ORDER && !cm->m_part ? STATE_M : part) * cm->states;
 }
 /* Bytes of the state buffer for `states` floats per part and B sequences;
  * 0 on overflow. */
@@ -111,6 +116,9 @@ rnnscan_status cl_enqueue_projection(rnnscan_model *m, int l, int dir, const cl_
 /* Steps io->p.s0 .. io->p.s_end - 1 (while any sequence runs). */
 rnnscan_status cl_enqueue_steps(rnnscan_model *m, int l, const cl_layer_io *io,
                                 rnnscan_schedule schedule);
+/* Local memory of one persistent work-group: h [Hp], and r * h [Hp] for a
+ * GRU with reset_before (cl_model.c). */
+size_t cl_persistent_local_bytes(const rnnscan_model *m);
 /* The parameters common to both addressings for layer l with B sequences. */
 cl_step_params cl_layer_params(const rnnscan_model *m, int l, int B);
 

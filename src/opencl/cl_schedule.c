@@ -75,18 +75,45 @@ static int pow2_at_least(int n)
     return p;
 }
 
+/* A cell variant's part of the key: what changes the kernels' work (GRU
+ * reset_before: a second launch per host-loop step, a third barrier per
+ * persistent step; peepholes, input_forget, clip, the activation functions),
+ * not alpha, beta or the clip's value, which cost nothing; "" for PyTorch's
+ * cell, so its keys and cached costs stay as they were. */
+static void variant_words(const rnnscan_variant *v, int positions, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (v->plain)
+        return;
+    int n = snprintf(out, size, " variant");
+    for (int i = 0; i < positions && n > 0 && (size_t)n < size; i++) {
+        const char *name = rnnscan_act_name(v->act[i].kind);
+        n += snprintf(out + n, size - (size_t)n, " %c=%s", "fgh"[i], name ? name : "?");
+    }
+    const char *flags[4] = {v->reset_before ? " reset_before" : "",
+                            v->peepholes ? " peepholes" : "",
+                            v->input_forget ? " input_forget" : "", v->clip > 0 ? " clip" : ""};
+    for (int i = 0; i < 4 && n > 0 && (size_t)n < size; i++)
+        n += snprintf(out + n, size - (size_t)n, "%s", flags[i]);
+}
+
 /* Device, driver, kernel shapes and model shape: everything the costs depend
  * on, as one line without tabs. */
 static void make_key(const rnnscan_model *m, int B, char *key, size_t size)
 {
     const cl_backend *cl = m->context->impl;
-    snprintf(key, size, "%s | %s | tiles %d %d %d %d %d %d | %s %s L=%d D=%d X=%d H=%d B<=%d",
+    const int cell = m->desc.cell;
+    char variant[160];
+    variant_words(&m->variant,
+                  cell == RNNSCAN_CELL_LSTM ? 3 : cell == RNNSCAN_CELL_GRU ? 2 : 1, variant,
+                  sizeof variant);
+    snprintf(key, size, "%s | %s | tiles %d %d %d %d %d %d | %s %s L=%d D=%d X=%d H=%d B<=%d%s",
              m->context->device_name, cl->driver_version, cl->tuning.tile_rows,
              cl->tuning.step_rows, cl->tuning.scan_units, cl->tuning.w_panels,
              cl->tuning.proj_local, cl->tuning.step_local,
              rnnscan_cell_name(m->desc.cell), rnnscan_weight_type_name(m->desc.weight_type),
              m->dims.layers, m->dims.directions, m->dims.input,
-             m->dims.hidden, pow2_at_least(B));
+             m->dims.hidden, pow2_at_least(B), variant);
     for (char *p = key; *p; p++)
         if (*p == '\t' || *p == '\n' || *p == '\r')
             *p = ' ';

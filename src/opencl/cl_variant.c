@@ -1,4 +1,5 @@
 /* Variant keys and option strings, and the kernel shapes per device kind. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +20,106 @@ static const cl_tuning tuning_table[2] = {
 };
 
 static const char *const entry_names[] = {"projection", "step", "persistent",
-                                          "state_projection"};
+                                          "state_projection", "reset_gate"};
 
 static const char *weight_name(rnnscan_weight_type t)
 {
     const char *name = rnnscan_weight_type_name(t);
     return name ? name : "?";
+}
+
+/* snprintf at the end of what buf holds already. */
+static void append(char *buf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void append(char *buf, size_t size, const char *fmt, ...)
+{
+    const size_t used = strlen(buf);
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+/* The activation positions (f, g, h) a cell has, and its own function at
+ * each (src/variant.c resolves kind 0 to the same). */
+static int cell_positions(rnnscan_cell cell, rnnscan_act_kind own[3])
+{
+    own[0] = cell == RNNSCAN_CELL_RNN_TANH  ? RNNSCAN_ACT_TANH
+             : cell == RNNSCAN_CELL_RNN_RELU ? RNNSCAN_ACT_RELU
+                                             : RNNSCAN_ACT_SIGMOID;
+    own[1] = own[2] = RNNSCAN_ACT_TANH;
+    return cell == RNNSCAN_CELL_LSTM ? 3 : cell == RNNSCAN_CELL_GRU ? 2 : 1;
+}
+
+/* Which of alpha (bit 0) and beta (bit 1) a function reads; the others are
+ * rendered as 0 so they never split one build into two keys. */
+static int act_params(rnnscan_act_kind kind)
+{
+    switch (kind) {
+    case RNNSCAN_ACT_HARD_SIGMOID:
+    case RNNSCAN_ACT_AFFINE:
+    case RNNSCAN_ACT_SCALED_TANH: return 3;
+    case RNNSCAN_ACT_LEAKY_RELU:
+    case RNNSCAN_ACT_THRESHOLDED_RELU:
+    case RNNSCAN_ACT_ELU: return 1;
+    default: return 0;
+    }
+}
+
+/* The cell variant's -D terms and key words (kernels/cell.cl), appended;
+ * nothing for PyTorch's cell.  Floats go as C99 hex literals with an f
+ * suffix ("%a"), which OpenCL C reads back exactly. */
+static void render_cell_variant(rnnscan_cell cell, const rnnscan_variant *cv, char *options,
+                                size_t options_size, char *key, size_t key_size)
+{
+    static const char position[3] = {'F', 'G', 'H'};
+    rnnscan_act_kind own[3], kind[3];
+    const int used = cell_positions(cell, own);
+    const int reset_before = cell == RNNSCAN_CELL_GRU && cv->reset_before;
+    const int lstm = cell == RNNSCAN_CELL_LSTM;
+    const int peepholes = lstm && cv->peepholes, input_forget = lstm && cv->input_forget;
+    int plain = !reset_before && !peepholes && !input_forget && !(cv->clip > 0.0f);
+    for (int i = 0; i < used; i++) {
+        kind[i] = cv->act[i].kind == RNNSCAN_ACT_DEFAULT ? own[i] : cv->act[i].kind;
+        plain &= kind[i] == own[i];
+    }
+    if (plain)
+        return;
+    for (int i = 0; i < used; i++) {
+        const int params = act_params(kind[i]);
+        const double alpha = params & 1 ? cv->act[i].alpha : 0.0f;
+        const double beta = params & 2 ? cv->act[i].beta : 0.0f;
+        const char *name = rnnscan_act_name(kind[i]);
+        append(options, options_size,
+               " -DRNNSCAN_ACT_%c=%d -DRNNSCAN_ACT_%c_ALPHA=%af -DRNNSCAN_ACT_%c_BETA=%af",
+               position[i], (int)kind[i], position[i], alpha, position[i], beta);
+        append(key, key_size, " %c=%s", position[i] + ('a' - 'A'), name ? name : "?");
+        if (params == 3)
+            append(key, key_size, "(%a,%a)", alpha, beta);
+        else if (params)
+            append(key, key_size, "(%a)", alpha);
+    }
+    if (cv->clip > 0.0f) {
+        append(options, options_size, " -DRNNSCAN_CLIP=%af", (double)cv->clip);
+        append(key, key_size, " clip=%a", (double)cv->clip);
+    }
+    if (reset_before) {
+        append(options, options_size, " -DRNNSCAN_RESET_BEFORE=1");
+        append(key, key_size, " reset_before");
+    }
+    if (peepholes) {
+        append(options, options_size, " -DRNNSCAN_PEEPHOLES=1");
+        append(key, key_size, " peepholes");
+    }
+    if (input_forget) {
+        append(options, options_size, " -DRNNSCAN_INPUT_FORGET=1");
+        append(key, key_size, " input_forget");
+    }
 }
 
 void cl_variant_render(const cl_variant *v, char *options, size_t options_size, char *key,
@@ -42,8 +137,9 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
                  weight_name(v->weight_type), t->tile_rows, t->w_panels, t->proj_local);
         break;
     case CL_ENTRY_STEP:
+    case CL_ENTRY_RESET_GATE: /* the step's first phase, the same body */
     case CL_ENTRY_PERSISTENT: {
-        const int step = v->entry == CL_ENTRY_STEP;
+        const int step = v->entry != CL_ENTRY_PERSISTENT;
         /* the step kernel computes 8 units per work-item; the persistent one
          * scan_units, and only its rows count and local staging are unused */
         const int width = step ? 8 : t->scan_units, rows = step ? t->step_rows : 1;
@@ -58,6 +154,7 @@ void cl_variant_render(const cl_variant *v, char *options, size_t options_size, 
                  "%s cell=%s gates=%d w=%s units=%d rows=%d panels=%d local=%d proj=%d",
                  entry_names[v->entry], cell ? cell : "?", rnnscan_cell_gates(v->cell),
                  weight_name(v->weight_type), width, rows, t->w_panels, local, proj);
+        render_cell_variant(v->cell, &v->cell_variant, options, options_size, key, key_size);
         break;
     }
     case CL_ENTRY_STATE_PROJECTION: /* depends on the weight type alone */

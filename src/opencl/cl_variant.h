@@ -10,7 +10,8 @@ typedef enum cl_entry {
     CL_ENTRY_PROJECTION = 0, /* input_projection: cell-independent         */
     CL_ENTRY_STEP = 1,       /* rnnscan_step: the host-loop schedule        */
     CL_ENTRY_PERSISTENT = 2, /* rnnscan_persistent: the persistent schedule */
-    CL_ENTRY_STATE_PROJECTION = 3 /* rnnscan_state_projection: an LSTM's W_hr, host loop */
+    CL_ENTRY_STATE_PROJECTION = 3, /* rnnscan_state_projection: an LSTM's W_hr, host loop */
+    CL_ENTRY_RESET_GATE = 4  /* rnnscan_reset_gate: GRU reset_before's r * h, host loop */
 } cl_entry;
 
 /* Everything a build depends on.  A new option (peepholes, projection,
@@ -18,14 +19,18 @@ typedef enum cl_entry {
  * cl_variant_render, and its #if in kernels/cell.cl. */
 typedef struct cl_variant {
     cl_entry entry;
-    rnnscan_cell cell;          /* step and persistent; ignored by the projection */
+    rnnscan_cell cell;          /* step, persistent, reset gate; ignored by the projections */
     rnnscan_weight_type weight_type; /* of the packed weights: RNNSCAN_WEIGHT_TYPE */
     int proj;                   /* step: an LSTM with proj_size (RNNSCAN_PROJ) */
+    rnnscan_variant cell_variant; /* ONNX's options, as the model resolved them; a
+                                     zeroed or plain one is PyTorch's cell */
     cl_tuning tuning;           /* the fields the entry uses */
 } cl_variant;
 
 /* Writes the -D options of v and its canonical key ("step cell=lstm ...":
- * equal keys mean equal builds).  Sizes of 256 bytes are plenty. */
+ * equal keys mean equal builds).  A plain cell variant adds nothing, so
+ * PyTorch's cells keep the options they always had.  Sizes: options 1024
+ * bytes, key CL_VARIANT_KEY_MAX. */
 void cl_variant_render(const cl_variant *v, char *options, size_t options_size, char *key,
                        size_t key_size);
 

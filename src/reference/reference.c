@@ -3,7 +3,9 @@
  * Written to be obviously right rather than fast: one layer, direction and
  * sequence at a time, one gate row at a time, every sum accumulated in double,
  * states and layer outputs kept in double, the equations exactly as PyTorch
- * documents them (an LSTM's projection: h = W_hr (o * tanh(c))).  Per-sequence lengths: a sequence of length n reads steps
+ * documents them (an LSTM's projection: h = W_hr (o * tanh(c))), and ONNX's
+ * cell variants as its operators define them.  Per-sequence lengths: a
+ * sequence of length n reads steps
  * 0..n-1 (the reverse direction n-1..0), its outputs past n stay 0 and its
  * h_n / c_n are the state after its own last step. */
 #include <math.h>
@@ -11,8 +13,6 @@
 #include <string.h>
 
 #include "../internal.h"
-
-static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
 
 /* sum_k w[k] * v[k] */
 static double dot(const float *w, const double *v, int n)
@@ -25,46 +25,65 @@ static double dot(const float *w, const double *v, int n)
 
 /* One step of one sequence in one layer-direction: reads x (layer->input
  * values), h (S = P or H) and c (H), writes the new state in place.  gi, gh:
- * G*H scratch; m: H scratch, the LSTM's unprojected output with a projection. */
-static void cell_step(rnnscan_cell cell, const rnnscan_layer *layer, int H, int P,
-                      const double *x, double *h, double *c, double *gi, double *gh, double *m)
+ * G*H scratch; m: H scratch, the LSTM's unprojected output with a projection,
+ * or GRU's r * h_{t-1} with reset_before.  v: the cell variant (PyTorch's
+ * cell when plain); every pre-activation goes through clip, then v's
+ * activation for its position (f the gates, g the candidate, h LSTM's c). */
+static void cell_step(rnnscan_cell cell, const rnnscan_variant *v, const rnnscan_layer *layer,
+                      int H, int P, const double *x, double *h, double *c, double *gi,
+                      double *gh, double *m)
 {
     const size_t rows = (size_t)rnnscan_cell_gates(cell) * H;
     const int S = P ? P : H;
+    const double clip = v->clip;
+    const rnnscan_activation *f = &v->act[0], *g = &v->act[1], *hc = &v->act[2];
     for (size_t r = 0; r < rows; r++) {
         gi[r] = dot(layer->w_ih + r * (size_t)layer->input, x, layer->input) + layer->b_ih[r];
         gh[r] = dot(layer->w_hh + r * (size_t)S, h, S) + layer->b_hh[r];
     }
+    if (cell == RNNSCAN_CELL_GRU && v->reset_before) {
+        /* n's recurrent term reads r * h_{t-1}: W_hn (r * h) + b_hn */
+        for (int j = 0; j < H; j++)
+            m[j] = rnnscan_act_apply(f, rnnscan_clip(clip, gi[j] + gh[j])) * h[j];
+        for (int j = 0; j < H; j++)
+            gh[2 * H + j] = dot(layer->w_hh + (size_t)(2 * H + j) * S, m, S) +
+                            layer->b_hh[2 * H + j];
+    }
+    const float *p = layer->w_peep; /* p_i, p_f, p_o, or NULL */
     for (int j = 0; j < H; j++) {
         switch (cell) {
         case RNNSCAN_CELL_RNN_TANH:
-            h[j] = tanh(gi[j] + gh[j]);
-            break;
         case RNNSCAN_CELL_RNN_RELU:
-            h[j] = fmax(0.0, gi[j] + gh[j]);
+            h[j] = rnnscan_act_apply(f, rnnscan_clip(clip, gi[j] + gh[j]));
             break;
         case RNNSCAN_CELL_LSTM: {
-            double i = sigmoid(gi[j] + gh[j]);
-            double f = sigmoid(gi[H + j] + gh[H + j]);
-            double g = tanh(gi[2 * H + j] + gh[2 * H + j]);
-            double o = sigmoid(gi[3 * H + j] + gh[3 * H + j]);
-            c[j] = f * c[j] + i * g;
-            (P ? m : h)[j] = o * tanh(c[j]);
+            const double c_prev = c[j];
+            double pre_i = gi[j] + gh[j] + (p ? p[j] * c_prev : 0.0);
+            double i = rnnscan_act_apply(f, rnnscan_clip(clip, pre_i));
+            double pre_f = gi[H + j] + gh[H + j] + (p ? p[H + j] * c_prev : 0.0);
+            double fg = v->input_forget ? 1.0 - i : rnnscan_act_apply(f, rnnscan_clip(clip, pre_f));
+            double cand = rnnscan_act_apply(g, rnnscan_clip(clip, gi[2 * H + j] + gh[2 * H + j]));
+            c[j] = fg * c_prev + i * cand;
+            double pre_o = gi[3 * H + j] + gh[3 * H + j] + (p ? p[2 * H + j] * c[j] : 0.0);
+            double o = rnnscan_act_apply(f, rnnscan_clip(clip, pre_o));
+            (P ? m : h)[j] = o * rnnscan_act_apply(hc, c[j]);
             break;
         }
         case RNNSCAN_CELL_GRU: {
             /* every gate reads the old h, so h[j] may be overwritten: h[j] is
              * read only for its own j */
-            double r = sigmoid(gi[j] + gh[j]);
-            double z = sigmoid(gi[H + j] + gh[H + j]);
-            double n = tanh(gi[2 * H + j] + r * gh[2 * H + j]);
+            double r = rnnscan_act_apply(f, rnnscan_clip(clip, gi[j] + gh[j]));
+            double z = rnnscan_act_apply(f, rnnscan_clip(clip, gi[H + j] + gh[H + j]));
+            double pre_n = v->reset_before ? gi[2 * H + j] + gh[2 * H + j]
+                                           : gi[2 * H + j] + r * gh[2 * H + j];
+            double n = rnnscan_act_apply(g, rnnscan_clip(clip, pre_n));
             h[j] = (1.0 - z) * n + z * h[j];
             break;
         }
         }
     }
-    for (int p = 0; p < P; p++) /* every h[j] was read above: safe to overwrite */
-        h[p] = dot(layer->w_hr + (size_t)p * H, m, H);
+    for (int q = 0; q < P; q++) /* every h[j] was read above: safe to overwrite */
+        h[q] = dot(layer->w_hr + (size_t)q * H, m, H);
 }
 
 /* Index of element (t, b) of a [T][B] or, batch-first, [B][T] array. */
@@ -99,8 +118,8 @@ static void run_layer(const rnnscan_model *m, const rnnscan_run *run, int l, int
         for (int step = 0; step < len; step++) {
             const int t = dir || m->desc.reverse ? len - 1 - step : step;
             const size_t row = (size_t)t * B + b;
-            cell_step(m->desc.cell, layer, H, P, s->in + row * layer->input, s->h, s->c, s->gi,
-                      s->gh, s->m);
+            cell_step(m->desc.cell, &m->variant, layer, H, P, s->in + row * layer->input, s->h,
+                      s->c, s->gi, s->gh, s->m);
             memcpy(s->out + row * out_width + (size_t)dir * S, s->h, (size_t)S * sizeof(double));
         }
         for (int j = 0; run->h_n && j < S; j++)

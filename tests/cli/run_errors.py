@@ -99,9 +99,10 @@ with tempfile.TemporaryDirectory() as d:
                    "missing array 'weight_ih_l0_reverse'", d)
     expect_failure("unknown_schedule", base + ["--schedule", "later"],
                    "--schedule: unknown schedule 'later' (auto, host, persistent)", d)
-    # output (T, B, H) = 4 GiB under a 1 GiB address space: malloc fails, and the
-    # message gives the sizes.  (T*B*D*H*4 overflowing size_t is not reachable
-    # here: x and weight_hh must exist in memory, so it takes terabytes of input.)
+    # output (T, B, H) = 4 GiB under a 1 GiB address space and the default
+    # memory limit (half the machine's available memory): the chunk's buffers
+    # cannot be allocated, and the message says what to lower.  (T*B*D*H*4
+    # overflowing size_t is not reachable: it takes terabytes of input.)
     Hbig, Tbig = 1024, 1024
     np.savez(p("w_big.npz"), weight_ih_l0=np.zeros((Hbig, 1), np.float32),
              weight_hh_l0=np.zeros((Hbig, Hbig), np.float32))
@@ -109,8 +110,8 @@ with tempfile.TemporaryDirectory() as d:
     expect_failure("outputs_out_of_memory",
                    ["--cell", "rnn_tanh", "--weights", p("w_big.npz"), "--input", p("x_big.npy"),
                     "--backend", "reference"],
-                   "out of memory for the outputs: T=1024, B=1024, D*H=1024 (output 4294967296, h_n 4194304, c_n 0 bytes)",
-                   d, address_space=1 << 30)
+                   "(T = 1024); a lower --memory-limit makes smaller chunks", d,
+                   address_space=1 << 30)
 
     out = p("good.npz")
     r = subprocess.run([binary, "run"] + base + ["--verify", "--out", out], capture_output=True, text=True)

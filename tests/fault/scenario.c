@@ -241,12 +241,12 @@ static int same_weights(const problem *a, const problem *b)
 static int run_fault(rnnscan_context *ref)
 {
     const test_case lstm_host = {RNNSCAN_CELL_LSTM, 3, 3, 4, 8, 1, 1, 2, 1, 0, 1,
-                                 RNNSCAN_SCHEDULE_HOST, RNNSCAN_F32, 0, 0};
+                                 RNNSCAN_SCHEDULE_HOST, RNNSCAN_F32, 0, 0, 0};
     test_case lstm_persistent = lstm_host;
     lstm_persistent.B = 4;
     lstm_persistent.schedule = RNNSCAN_SCHEDULE_PERSISTENT;
     const test_case gru_step = {RNNSCAN_CELL_GRU, 1, 2, 4, 8, 1, 1, 1, 0, 0, 0,
-                                RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0};
+                                RNNSCAN_SCHEDULE_AUTO, RNNSCAN_F32, 0, 0, 0};
     checked host = {0}, persistent = {0}, gru = {0};
     /* one seed for both LSTM problems: the same weights, so one model runs both */
     if (!checked_make(&host, ref, &lstm_host, 11) ||
@@ -281,7 +281,7 @@ static int run_fault(rnnscan_context *ref)
 static int run_audit(rnnscan_context *ref)
 {
     const test_case big = {RNNSCAN_CELL_LSTM, 60, 80, 4, 8, 1, 1, 2, 1, 0, 1,
-                           RNNSCAN_SCHEDULE_HOST, RNNSCAN_F32, 0, 0};
+                           RNNSCAN_SCHEDULE_HOST, RNNSCAN_F32, 0, 0, 0};
     test_case big_persistent = big;
     big_persistent.schedule = RNNSCAN_SCHEDULE_PERSISTENT;
     checked host = {0}, persistent = {0};

@@ -5,9 +5,11 @@
 
 Writes, beside this script (or under --out):
 
-  * onnx_cases/<name>/: a single-node opset-14 ONNX model (RNN, GRU with
-    linear_before_reset=1, or LSTM) that rnnscan supports, its inputs and the
-    expected outputs (see README.md, "ONNX cases");
+  * onnx_cases/<name>/: a single-node opset-14 ONNX model (RNN, GRU or LSTM,
+    with the cell variants of issue 12 section 2: GRU linear_before_reset=0,
+    clip, LSTM peepholes and input_forget, the 11 activation functions with
+    activation_alpha / activation_beta) that rnnscan supports, its inputs and
+    the expected outputs (see README.md, "ONNX cases");
   * onnx_refused/<name>/: a valid ONNX model that rnnscan must refuse, with
     the substring its one-line error message must contain.
 
@@ -20,15 +22,20 @@ Every weight, input and initial state is a float32 value.  ONNX Runtime runs
 these operators in float32 only (double is "not supported yet" for LSTM and
 GRU, and has no kernel for RNN, in 1.18 and still in 1.32), so the stored
 expectation is computed in float64 by a plain NumPy statement of the ONNX
-equations (onnx_forward below) from exactly those float32 values.  The
-generator stops unless
+equations, as ONNX Runtime 1.18 computes them (onnx_forward below), from
+exactly those float32 values.  The generator stops unless
   * torch in float64, with the weights converted to PyTorch's gate order and
-    pack_padded_sequence for sequence_lens, agrees with it within 1e-10;
+    pack_padded_sequence for sequence_lens, agrees with it within 1e-10
+    (not for the cell variants, which PyTorch lacks);
   * onnx's own reference evaluator in float64 agrees within 1e-10, where it
-    applies (it ignores direction="reverse" and sequence_lens, and only does
-    one direction, so: forward, no sequence_lens);
+    applies (it ignores direction="reverse", sequence_lens, clip,
+    input_forget and the GRU's and LSTM's activations, and only does one
+    direction; see reference_evaluator_skips);
   * ONNX Runtime in float32 (CPUExecutionProvider) on the model agrees within
-    the case's tolerance, with the float64 expectation and with torch float64.
+    the case's tolerance, with the float64 expectation and with torch float64;
+  * for the cell variants: each feature bites (clip changes some but not all
+    pre-activations; each mistake of mistakes() moves the outputs by more
+    than 10x the tolerance).
 For layout=1 models (which ONNX Runtime refuses) ONNX Runtime runs the same
 model with layout=0 on the transposed inputs, and its outputs are transposed
 back.
@@ -111,6 +118,26 @@ SAFETY = 10.0
 SELF_CHECK = 1e-10
 ORT_LAYOUT1_REFUSAL = "Batchwise recurrent operations (layout == 1) are not supported"
 
+# The activations attribute's default per operator, per direction: RNN f;
+# GRU f (z and r), g (h); LSTM f (i, f, o), g (cell input), h (cell output).
+DEFAULT_ACTS = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"], "LSTM": ["Sigmoid", "Tanh", "Tanh"]}
+ACT_POSITIONS = {"RNN": ["f"], "GRU": ["f (z, r)", "g (n)"],
+                 "LSTM": ["f (i, f, o)", "g (cell input)", "h (cell output)"]}
+# Which of the 11 activation functions take alpha and beta (ONNX Runtime's
+# NameToArgUsageMap, rnn_helpers.cc; the others take neither) ...
+TAKES_ALPHA_BETA = {"Affine": (True, True), "LeakyRelu": (True, False),
+                    "ThresholdedRelu": (True, False), "ScaledTanh": (True, True),
+                    "HardSigmoid": (True, True), "Elu": (True, False)}
+# ... and the defaults ONNX Runtime's GRU and LSTM use when the list runs out
+# (NameToArgDefaultsMap; the same values as the standalone ONNX operators).
+# Affine, ThresholdedRelu and ScaledTanh get 0.0 there, where the standalone
+# operators say ThresholdedRelu alpha=1.0, Affine alpha=1.0 beta=0.0: no
+# case lets them default.  ONNX Runtime's RNN kernel does not use this table at
+# all: it reads activation_alpha[direction] / activation_beta[direction], and
+# 0.0 when the attribute is absent (rnn.h/rnn.cc); cases are made only where
+# that gives the same values (resolve_activations checks it).
+ALPHA_BETA_DEFAULTS = {"LeakyRelu": (0.01, None), "HardSigmoid": (0.2, 0.5), "Elu": (1.0, None)}
+
 
 # --------------------------------------------------------------------------
 # Case descriptions
@@ -122,7 +149,8 @@ class Case:
     def __init__(self, op, T, B, X, H, seed, why, direction="forward", layout=0,
                  bias=True, h0=False, c0=False, lengths=None, lengths_dtype="int32",
                  activations=None, storage="raw_data", dtype="float32", node=None,
-                 symbolic=False, name=None):
+                 symbolic=False, name=None, linear_before_reset=None, clip=None,
+                 peephole=False, input_forget=False, alpha=None, beta=None):
         self.op, self.T, self.B, self.X, self.H = op, T, B, X, H
         self.seed, self.why = seed, why
         self.direction, self.layout, self.bias = direction, layout, bias
@@ -134,10 +162,37 @@ class Case:
         self.node = node                        # two-node graph, run with --node NAME
         self.symbolic = symbolic                # graph inputs/outputs with dim_param
         #                                         "seq" and "batch", as exporters write
+        # Issue 12 section 2, the cell variants (none of them in PyTorch):
+        # the GRU's linear_before_reset (1 unless given: PyTorch's GRU; 0 is
+        # ONNX's default, written out as 0 in odd-seeded cases and left out in
+        # even-seeded ones), clip, LSTM peepholes (the P input) and
+        # input_forget, activation_alpha / activation_beta (lists, as written).
+        self.lbr = (1 if linear_before_reset is None else linear_before_reset) \
+            if op == "GRU" else None
+        self.clip, self.peephole, self.input_forget = clip, peephole, input_forget
+        self.alpha, self.beta = alpha, beta
         assert not c0 or op == "LSTM"
+        assert not (peephole or input_forget) or op == "LSTM"
+        assert linear_before_reset is None or op == "GRU"
         assert lengths is None or (len(lengths) == B and all(1 <= v <= T for v in lengths))
         assert T <= 7 and B <= 4 and X <= 9 and H <= 9
+        if self.variant:
+            assert T <= 7 and B <= 4 and H <= 6 and dtype == "float32" and not node
         self.name = name or self._name()
+
+    @property
+    def acts_variant(self):
+        """Activations PyTorch lacks, or activation_alpha / activation_beta."""
+        return bool(self.alpha is not None or self.beta is not None
+                    or (self.activations is not None
+                        and self.activations != DEFAULT_ACTS[self.op] * self.D
+                        and not (self.op == "RNN" and set(self.activations) <= {"Tanh", "Relu"})))
+
+    @property
+    def variant(self):
+        """Uses a feature PyTorch lacks (so torch cannot witness it)."""
+        return bool(self.lbr == 0 or self.clip is not None or self.peephole
+                    or self.input_forget or self.acts_variant)
 
     @property
     def D(self):
@@ -149,7 +204,21 @@ class Case:
         if self.op == "RNN":
             acts = self.activations or ["Tanh"]
             op += "_" + acts[0].lower()
-        parts = [op, dirs[self.direction]]
+        parts = [op]
+        # the variants' tokens (absent from the names of the cases before them)
+        if self.lbr == 0:
+            parts.append("lbr0")
+        if self.op != "RNN" and self.activations is not None:
+            parts += [a.lower() for a in self.activations[:len(DEFAULT_ACTS[self.op])]]
+        if self.alpha is not None or self.beta is not None:
+            parts.append("ab")
+        if self.peephole:
+            parts.append("peephole")
+        if self.input_forget:
+            parts.append("inputforget")
+        if self.clip is not None:
+            parts.append("clip" + f"{self.clip:g}".replace(".", "p"))
+        parts.append(dirs[self.direction])
         if self.layout:
             parts.append("layout1")
         parts += [f"T{self.T}", f"B{self.B}", f"X{self.X}", f"H{self.H}"]
@@ -223,6 +292,117 @@ CASES = [
          "sequence_lens (int64 file), zero initial state; T and B declared as dim_param "
          "\"seq\" and \"batch\"", direction="bidirectional", layout=1, lengths=[6, 2, 4],
          lengths_dtype="int64", symbolic=True),
+    # --- issue 12 section 2: the cell variants (none of them in PyTorch) ----
+    # GRU with linear_before_reset = 0, ONNX's default (left out in even seeds)
+    Case("GRU", 6, 3, 4, 5, 1430, "GRU with linear_before_reset=0 (ONNX's default: the "
+         "attribute is left out, as in the model onnx_refused/gru_linear_before_reset_0 "
+         "was): n = tanh(X Wh^T + (r * H) Rh^T + Rbh + Wbh), r applied to H before R_h; "
+         "forward, B and initial_h", linear_before_reset=0, h0=True),
+    Case("GRU", 5, 2, 3, 6, 1431, "GRU linear_before_reset=0 (written out) reverse, B, no "
+         "initial_h", direction="reverse", linear_before_reset=0),
+    Case("GRU", 6, 4, 3, 4, 1432, "GRU linear_before_reset=0 bidirectional with "
+         "sequence_lens (int32 file) and initial_h", direction="bidirectional",
+         linear_before_reset=0, lengths=[6, 2, 5, 3], lengths_dtype="int32", h0=True),
+    Case("GRU", 5, 3, 4, 4, 1433, "GRU linear_before_reset=0 (written out) with layout=1, "
+         "sequence_lens (int64 file) and initial_h", layout=1, linear_before_reset=0,
+         lengths=[3, 5, 2], lengths_dtype="int64", h0=True),
+    # LSTM peepholes and input_forget
+    Case("LSTM", 5, 3, 4, 4, 1434, "LSTM with peepholes, the input P [1][3H] as an "
+         "initializer (ONNX order i, o, f: i = f(... + Pi * C_{t-1}), f = f(... + Pf * "
+         "C_{t-1}), o = f(... + Po * C_t)); forward, B, initial_h, initial_c",
+         peephole=True, h0=True, c0=True),
+    Case("LSTM", 6, 3, 3, 5, 1435, "LSTM with peepholes bidirectional (P [2][3H], the "
+         "reverse direction's in row 1) with sequence_lens (int64 file), initial_h and "
+         "initial_c", direction="bidirectional", peephole=True, lengths=[6, 3, 4],
+         lengths_dtype="int64", h0=True, c0=True),
+    Case("LSTM", 5, 2, 3, 3, 1436, "LSTM with peepholes, reverse, layout=1, sequence_lens "
+         "(int32 file), initial_c given and initial_h left out", direction="reverse",
+         layout=1, peephole=True, lengths=[3, 5], c0=True),
+    Case("LSTM", 5, 3, 3, 4, 1437, "LSTM with input_forget=1: f = 1 - i (the forget "
+         "gate's rows of W, R and B are there but unused); forward, B, initial_h and "
+         "initial_c", input_forget=True, h0=True, c0=True),
+    Case("LSTM", 5, 2, 4, 4, 1438, "LSTM with input_forget=1 and peepholes, bidirectional "
+         "with sequence_lens (int32 file): f = 1 - i where i sees Pi * C_{t-1}; Pf is "
+         "unused, o still sees Po * C_t", direction="bidirectional", input_forget=True,
+         peephole=True, lengths=[5, 3], h0=True, c0=True),
+    # clip
+    Case("RNN", 6, 3, 5, 5, 1439, "RNN (Tanh) with clip: H = tanh(clip(X W^T + H R^T + Wb "
+         "+ Rb)), the biases added before clipping; B and initial_h", clip=0.5, h0=True),
+    Case("GRU", 5, 2, 4, 4, 1440, "GRU linear_before_reset=0 with clip, bidirectional with "
+         "sequence_lens (int64 file) and initial_h: z, r and n pre-activations clipped "
+         "after their biases are added", linear_before_reset=0, clip=0.5,
+         direction="bidirectional", lengths=[5, 3], lengths_dtype="int64", h0=True),
+    Case("GRU", 5, 3, 3, 5, 1441, "GRU linear_before_reset=1 with clip, reverse: the whole "
+         "n pre-activation X Wh^T + r * (H Rh^T + Rbh) + Wbh is clipped",
+         clip=0.6, direction="reverse"),
+    Case("LSTM", 5, 3, 4, 6, 1442, "LSTM with clip (the model onnx_refused/lstm_clip had "
+         "clip=5.0, which never bites at this scale): i, o, f, c pre-activations clipped "
+         "after the biases; C_t itself is not clipped before h; forward, B, initial_h, "
+         "initial_c", clip=0.6, h0=True, c0=True),
+    Case("LSTM", 5, 3, 4, 4, 1443, "LSTM with everything at once: bidirectional, layout=1, "
+         "sequence_lens (int64 file), initial_h, initial_c, peepholes (clipped with the "
+         "rest: the peephole term is added before clip), clip, activations [HardSigmoid, "
+         "Softsign, ScaledTanh] for both directions with activation_alpha [0.25, 1.2, 0.25, "
+         "1.2] and activation_beta [0.5, 0.7, 0.5, 0.7] (HardSigmoid takes 0.25/0.5, "
+         "ScaledTanh 1.2/0.7, Softsign none, in each direction)",
+         direction="bidirectional", layout=1, lengths=[5, 2, 4], lengths_dtype="int64",
+         h0=True, c0=True, peephole=True, clip=0.8,
+         activations=["HardSigmoid", "Softsign", "ScaledTanh"] * 2,
+         alpha=[0.25, 1.2, 0.25, 1.2], beta=[0.5, 0.7, 0.5, 0.7],
+         name="onnx_lstm_allvariants_bidir_layout1_T5_B3_X4_H4_len64_bias_h0_c0"),
+    # activations, one RNN per function (Tanh and Relu: the cases above)
+    Case("RNN", 5, 2, 3, 4, 1444, "RNN activations=[\"Sigmoid\"], initial_h",
+         activations=["Sigmoid"], h0=True),
+    Case("RNN", 4, 3, 4, 4, 1445, "RNN activations=[\"Affine\"] alpha [0.8] beta [0.1]: "
+         "H = 0.8 * (X W^T + H R^T + Wb + Rb) + 0.1 (a witness for onnx's "
+         "ReferenceEvaluator, whose RNN knows Affine)", activations=["Affine"], alpha=[0.8],
+         beta=[0.1]),
+    Case("RNN", 4, 2, 3, 4, 1446, "RNN activations=[\"LeakyRelu\"] alpha [0.1], reverse "
+         "with sequence_lens (int32 file)", activations=["LeakyRelu"], alpha=[0.1],
+         direction="reverse", lengths=[4, 2]),
+    Case("RNN", 4, 3, 4, 5, 1447, "RNN activations=[\"ThresholdedRelu\"] alpha [0.2]: "
+         "x if x > 0.2 else 0 (no input within 1e-3 of 0.2, so float32 rounding cannot "
+         "flip a comparison); initial_h", activations=["ThresholdedRelu"], alpha=[0.2],
+         h0=True),
+    Case("RNN", 5, 2, 3, 4, 1448, "RNN bidirectional activations=[\"ScaledTanh\", "
+         "\"ScaledTanh\"], alpha [1.5, 1.5], beta [0.7, 0.7] (one per direction): 1.5 * "
+         "tanh(0.7 * x); initial_h", direction="bidirectional",
+         activations=["ScaledTanh"] * 2, alpha=[1.5, 1.5], beta=[0.7, 0.7], h0=True),
+    Case("RNN", 5, 3, 4, 4, 1449, "RNN activations=[\"HardSigmoid\"] with explicit alpha "
+         "[0.5] and beta [0.6], steep enough that some inputs clamp to 0 or 1 (the model "
+         "onnx_refused/rnn_activation_hardsigmoid was had none: ONNX Runtime's RNN then "
+         "uses alpha = beta = 0, not 0.2 / 0.5, and outputs 0); initial_h",
+         activations=["HardSigmoid"], alpha=[0.5], beta=[0.6], h0=True),
+    Case("RNN", 4, 2, 4, 4, 1450, "RNN activations=[\"Elu\"] alpha [0.9]; initial_h",
+         activations=["Elu"], alpha=[0.9], h0=True),
+    Case("RNN", 6, 3, 3, 5, 1451, "RNN activations=[\"Softsign\"], layout=1",
+         activations=["Softsign"], layout=1),
+    Case("RNN", 3, 2, 3, 4, 1452, "RNN activations=[\"Softplus\"] (unbounded above: a "
+         "short sequence); initial_h", activations=["Softplus"], h0=True),
+    # activations of LSTM and GRU, and how activation_alpha/beta are consumed
+    Case("LSTM", 5, 3, 4, 4, 1453, "LSTM activations [HardSigmoid, Tanh, Tanh] with "
+         "activation_alpha [0.25], activation_beta [0.45]: f (i, f and o gates) = "
+         "min(max(0.25 x + 0.45, 0), 1); initial_h, initial_c",
+         activations=["HardSigmoid", "Tanh", "Tanh"], alpha=[0.25], beta=[0.45],
+         h0=True, c0=True),
+    Case("LSTM", 5, 2, 3, 5, 1454, "LSTM activations [HardSigmoid, Tanh, Tanh] without "
+         "activation_alpha/beta: HardSigmoid's defaults 0.2 and 0.5; initial_h, initial_c",
+         activations=["HardSigmoid", "Tanh", "Tanh"], h0=True, c0=True),
+    Case("LSTM", 4, 3, 3, 4, 1455, "LSTM activations [Sigmoid, LeakyRelu, Elu] with "
+         "activation_alpha [0.3]: the list is consumed only by functions that take an "
+         "alpha, so LeakyRelu (g) takes 0.3 (Sigmoid takes none) and Elu (h) finds it used "
+         "up and takes its default 1.0; initial_h, initial_c",
+         activations=["Sigmoid", "LeakyRelu", "Elu"], alpha=[0.3], h0=True, c0=True),
+    Case("GRU", 4, 3, 4, 4, 1456, "GRU linear_before_reset=1 with activations [HardSigmoid, "
+         "Relu] (f for z and r, g for n), activation_alpha [0.25], activation_beta [0.55]; "
+         "initial_h", activations=["HardSigmoid", "Relu"], alpha=[0.25], beta=[0.55],
+         h0=True),
+    Case("GRU", 5, 2, 3, 5, 1457, "GRU linear_before_reset=0, bidirectional, activations "
+         "[Sigmoid, ScaledTanh] for both directions with activation_alpha [1.3, 1.3], "
+         "activation_beta [0.6, 0.6] (ScaledTanh takes one of each per direction), "
+         "sequence_lens (int32 file), initial_h", linear_before_reset=0,
+         direction="bidirectional", activations=["Sigmoid", "ScaledTanh"] * 2,
+         alpha=[1.3, 1.3], beta=[0.6, 0.6], lengths=[5, 3], h0=True),
 ]
 
 
@@ -234,25 +414,26 @@ class Refused:
 
 
 REFUSED = [
-    Refused("gru_linear_before_reset_0", "GRU", "linear_before_reset",
-            "GRU without the linear_before_reset attribute, so ONNX's default 0: the reset "
-            "gate multiplies h before R_h, not (R_h h + Rb_h) as in PyTorch; not supported",
-            1500, attrs={}),
-    Refused("lstm_clip", "LSTM", "clip", "LSTM with clip=5.0 (cell input clipping); "
-            "not supported", 1501, attrs={"clip": 5.0}),
-    Refused("lstm_input_forget", "LSTM", "input_forget", "LSTM with input_forget=1 "
-            "(coupled input and forget gates); not supported", 1502,
-            attrs={"input_forget": 1}),
-    Refused("lstm_peephole", "LSTM", "peephole", "LSTM with the optional input P "
-            "(peephole weights, [D][3H]) as an initializer; not supported", 1503, peephole=True),
-    Refused("rnn_activation_hardsigmoid", "RNN", "activation HardSigmoid",
-            "RNN with activations=[\"HardSigmoid\"]; only Tanh and Relu are supported", 1504,
-            attrs={"activations": ["HardSigmoid"]}),
+    # gru_linear_before_reset_0, lstm_clip, lstm_input_forget, lstm_peephole and
+    # rnn_activation_hardsigmoid (seeds 1500-1504) were here until issue 12
+    # section 2 made them supported: see the cases above.
     Refused("two_lstm_nodes", "LSTM", "node", "a graph with two LSTM nodes and no --node "
             "option: which node to run is ambiguous", 1505, two_nodes=True),
     Refused("lstm_w_graph_input", "LSTM", "initializer", "LSTM whose W is a graph input fed "
             "at run time instead of an initializer: the weights are not in the file", 1506,
             w_input=True),
+    Refused("rnn_bidir_activations_differ", "RNN", "different activations per direction",
+            "bidirectional RNN with activations=[\"Tanh\", \"Relu\"]: the forward direction "
+            "uses Tanh, the reverse Relu; rnnscan runs one set of activations for both "
+            "directions", 1507, attrs={"direction": "bidirectional",
+                                       "activations": ["Tanh", "Relu"]}),
+    Refused("lstm_bidir_activations_differ", "LSTM", "different activations per direction",
+            "bidirectional LSTM with activations=[\"Sigmoid\", \"Tanh\", \"Tanh\", "
+            "\"Sigmoid\", \"Tanh\", \"Softsign\"]: only h (the cell output's function) of "
+            "the reverse direction differs; rnnscan runs one set of activations for both "
+            "directions", 1508,
+            attrs={"direction": "bidirectional",
+                   "activations": ["Sigmoid", "Tanh", "Tanh", "Sigmoid", "Tanh", "Softsign"]}),
 ]
 
 
@@ -264,19 +445,113 @@ REFUSED = [
 from generate import _matvec, _round_up_125, _sigmoid  # noqa: E402
 
 
-ACTS = {"Tanh": np.tanh, "Relu": lambda x: np.maximum(x, 0)}
+def _f32(v):
+    """An ONNX FLOAT attribute's value (alpha, beta, clip are float32 there)."""
+    return None if v is None else float(np.float32(v))
+
+
+# The 11 functions, as ONNX defines them and ONNX Runtime 1.18 computes them
+# (rnn_activation_functors.h; ThresholdedRelu is x > alpha there, strictly);
+# x an array, a and b alpha and beta in x's dtype.
+ACTS = {
+    "Relu": lambda x, a, b: np.maximum(x, 0),
+    "Tanh": lambda x, a, b: np.tanh(x),
+    "Sigmoid": lambda x, a, b: _sigmoid(x),
+    "Affine": lambda x, a, b: a * x + b,
+    "LeakyRelu": lambda x, a, b: np.where(x >= 0, x, a * x),
+    "ThresholdedRelu": lambda x, a, b: np.where(x > a, x, 0 * x),
+    "ScaledTanh": lambda x, a, b: a * np.tanh(b * x),
+    "HardSigmoid": lambda x, a, b: np.minimum(np.maximum(a * x + b, 0 * x), 0 * x + 1),
+    "Elu": lambda x, a, b: np.where(x >= 0, x, a * (np.exp(np.minimum(x, 0)) - 1)),
+    "Softsign": lambda x, a, b: x / (1 + np.abs(x)),
+    "Softplus": lambda x, a, b: np.log1p(np.exp(x)),
+}
+
+
+def resolve_activations(op, D, activations=None, alpha=None, beta=None, by_position=False):
+    """The activation functions of each direction with the alpha and beta
+    each one gets: [[(name, alpha, beta), ...] per gate position] per
+    direction (alpha/beta None where the function takes none).
+
+    The rule (ONNX Runtime's ActivationFuncs, rnn_helpers.cc, for GRU and
+    LSTM): the activations list holds num_directions groups (RNN 1, GRU 2,
+    LSTM 3 names), forward first; activation_alpha and activation_beta are
+    consumed in that order, each only by the functions that take it (alpha:
+    Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu; beta:
+    Affine, ScaledTanh, HardSigmoid); a function that finds its list used up
+    gets its default (LeakyRelu 0.01, HardSigmoid 0.2 / 0.5, Elu 1.0).
+    Raises ValueError where the answer is not agreed on: a default for
+    Affine, ThresholdedRelu or ScaledTanh, values left over, or an RNN where
+    ONNX Runtime's per-direction reading (alpha[d], 0.0 when absent)
+    differs.  by_position (a mistake, to measure): the k-th function takes
+    alpha[k] / beta[k]."""
+    n = len(DEFAULT_ACTS[op])
+    names = list(activations) if activations is not None else DEFAULT_ACTS[op] * D
+    if len(names) != n * D:
+        raise ValueError(f"{op} with {D} direction(s) needs {n * D} activations, got {names}")
+    al, be = list(alpha or []), list(beta or [])
+    out = []
+    for k, nm in enumerate(names):
+        takes_a, takes_b = TAKES_ALPHA_BETA.get(nm, (False, False))
+        def_a, def_b = ALPHA_BETA_DEFAULTS.get(nm, (None, None))
+        if by_position:   # with ONNX Runtime's 0.0 where no default is agreed on
+            a = (alpha[k] if alpha and k < len(alpha) else def_a or 0.0) if takes_a else None
+            b = (beta[k] if beta and k < len(beta) else def_b or 0.0) if takes_b else None
+        else:
+            a = (al.pop(0) if al else def_a) if takes_a else None
+            b = (be.pop(0) if be else def_b) if takes_b else None
+        if (takes_a and a is None) or (takes_b and b is None):
+            raise ValueError(f"{nm} would take a default alpha/beta that is not agreed on")
+        out.append((nm, _f32(a), _f32(b)))
+    if not by_position and (al or be):
+        raise ValueError(f"activation_alpha/beta values left over: {al} {be}")
+    per_dir = [out[d * n:(d + 1) * n] for d in range(D)]
+    if op == "RNN" and not by_position:
+        for d, ((nm, a, b),) in enumerate(per_dir):
+            takes_a, takes_b = TAKES_ALPHA_BETA.get(nm, (False, False))
+            ort_a = _f32(alpha[d]) if alpha else 0.0
+            ort_b = _f32(beta[d]) if beta else 0.0
+            if (takes_a and ort_a != a) or (takes_b and ort_b != b):
+                raise ValueError(f"ONNX Runtime's RNN would give {nm} alpha {ort_a} beta "
+                                 f"{ort_b}, not {a} {b}")
+    return per_dir
 
 
 def onnx_forward(op, direction, W, R, B, X, lens, h0, c0, activations=None,
-                 dtype=np.float64, mode="blas"):
-    """ONNX RNN / GRU (linear_before_reset=1) / LSTM (no clip, no peepholes,
-    input_forget=0), layout 0.  X [T][B][X]; W [D][G*H][X]; R [D][G*H][H];
-    B [D][2*G*H] or None; lens [B] or None; h0/c0 [D][B][H] or None.  Returns
+                 dtype=np.float64, mode="blas", alpha=None, beta=None, clip=None, P=None,
+                 input_forget=False, linear_before_reset=1, stats=None, mistake=None):
+    """ONNX RNN / GRU / LSTM, layout 0.  X [T][B][X]; W [D][G*H][X];
+    R [D][G*H][H]; B [D][2*G*H] or None; lens [B] or None; h0/c0 [D][B][H]
+    or None; P [D][3*H] or None (LSTM peepholes, i, o, f).  Returns
     Y [T][D][B][H], Y_h [D][B][H], Y_c [D][B][H] (None unless LSTM).
 
     sequence_lens as PyTorch's packed sequences: the forward pass runs steps
     0..len-1, the reverse pass steps len-1..0, Y is 0 at steps >= len, Y_h and
-    Y_c are each sequence's state after its last step."""
+    Y_c are each sequence's state after its last step.
+
+    The cell variants, as ONNX Runtime 1.18 computes them (rnn.cc,
+    deep_cpu_gru.cc, uni_directional_lstm.cc), with clip(v) = min(max(v,
+    -clip), clip) when clip is given:
+      RNN   H = f(clip(X W^T + H R^T + Wb + Rb))
+      GRU   z = f(clip(X Wz^T + H Rz^T + Wbz + Rbz)), r likewise,
+            lbr=1: n = g(clip(X Wh^T + r * (H Rh^T + Rbh) + Wbh))
+            lbr=0: n = g(clip(X Wh^T + (r * H) Rh^T + Rbh + Wbh)),
+            H' = (1 - z) * n + z * H
+      LSTM  i = f(clip(X Wi^T + H Ri^T + Pi * C + Wbi + Rbi)),
+            f = 1 - i if input_forget (Pf, Wf, Rf, Wbf, Rbf unused) else
+                f(clip(X Wf^T + H Rf^T + Pf * C + Wbf + Rbf)),
+            g = g(clip(X Wc^T + H Rc^T + Wbc + Rbc)), C' = f * C + i * g,
+            o = f(clip(X Wo^T + H Ro^T + Po * C' + Wbo + Rbo)) (o sees C'),
+            H' = o * h(C') (C' itself is not clipped)
+    with the activations and alpha/beta of resolve_activations.
+
+    stats (a dict, optional) receives the number of pre-activations clip
+    changed and of those it saw ("clipped", "clip_seen"), and the smallest
+    |x - alpha| a ThresholdedRelu saw ("threshold_margin"), over the steps
+    that count (t < len).  mistake: a deliberate error, to measure how far it
+    moves the outputs: "clip_before_bias", "clip_cell" (C' clipped before
+    h), "clip_n_parts" (the GRU's X Wh^T + Wbh and its recurrent part clipped
+    apart), "o_peephole_prev" (o sees C, not C'), "alpha_by_position"."""
     D, GH, _ = W.shape
     H = R.shape[2]
     T, Bn = X.shape[0], X.shape[1]
@@ -284,31 +559,101 @@ def onnx_forward(op, direction, W, R, B, X, lens, h0, c0, activations=None,
     Y = np.zeros((T, D, Bn, H), dtype)
     Y_h = np.zeros((D, Bn, H), dtype)
     Y_c = np.zeros((D, Bn, H), dtype)
-    acts = activations or ["Tanh"] * D
+    acts = resolve_activations(op, D, activations, alpha, beta,
+                               by_position=mistake == "alpha_by_position")
+    stats = {} if stats is None else stats
+    stats.setdefault("clipped", 0)
+    stats.setdefault("clip_seen", 0)
+    cl = None if clip is None else dtype(_f32(clip))
     for d in range(D):
         wb = np.zeros(GH, dtype) if B is None else B[d, :GH].astype(dtype)
         rb = np.zeros(GH, dtype) if B is None else B[d, GH:].astype(dtype)
         h = np.zeros((Bn, H), dtype) if h0 is None else h0[d].astype(dtype)
         c = np.zeros((Bn, H), dtype) if c0 is None else c0[d].astype(dtype)
+        p = None if P is None else P[d].astype(dtype)
         reverse = d == 1 or direction == "reverse"
         steps = range(T - 1, -1, -1) if reverse else range(T)
         for t in steps:
             active = (t < lens)[:, None]
-            gx = _matvec(X[t], W[d], dtype, mode) + wb
-            gh = _matvec(h, R[d], dtype, mode) + rb
+
+            def act(k, v):
+                nm, a, b = acts[d][k]
+                a = None if a is None else dtype(a)
+                b = None if b is None else dtype(b)
+                seen = v[active[:, 0]]
+                if nm == "ThresholdedRelu":
+                    m = float(np.min(np.abs(seen - a)))
+                    stats["threshold_margin"] = min(stats.get("threshold_margin", m), m)
+                side = {"Relu": lambda u: u < 0, "LeakyRelu": lambda u: u < 0,
+                        "Elu": lambda u: u < 0, "ThresholdedRelu": lambda u: u <= a,
+                        "HardSigmoid": lambda u: (a * u + b < 0) | (a * u + b > 1)}.get(nm)
+                if side is not None:   # how many inputs on the other side of the kink
+                    key = f"{nm} as {ACT_POSITIONS[op][k]}"
+                    n_side, n_all = stats.setdefault("regions", {}).get(key, (0, 0))
+                    stats["regions"][key] = (n_side + int(np.sum(side(seen))),
+                                             n_all + seen.size)
+                return ACTS[nm](v, a, b)
+
+            def clipped(v, bias=None):
+                """clip(v + bias); bias None: v already holds it."""
+                if cl is None:
+                    return v if bias is None else v + bias
+                if mistake == "clip_before_bias" and bias is not None:
+                    v = np.minimum(np.maximum(v, -cl), cl)
+                    return v + bias
+                if bias is not None:
+                    v = v + bias
+                seen = v[active[:, 0]]
+                stats["clipped"] += int(np.sum(np.abs(seen) > cl))
+                stats["clip_seen"] += seen.size
+                return np.minimum(np.maximum(v, -cl), cl)
+
+            if mistake == "clip_before_bias":   # keep the biases apart
+                assert op != "GRU"
+                gx = _matvec(X[t], W[d], dtype, mode)
+                gh = _matvec(h, R[d], dtype, mode)
+                bias = wb + rb
+            else:
+                gx = _matvec(X[t], W[d], dtype, mode) + wb
+                gh = _matvec(h, R[d], dtype, mode) + rb
+                bias = None
+
+            def blk(v, k):
+                return None if v is None else v[..., k * H:(k + 1) * H]
+
             if op == "RNN":
-                hn, cn = ACTS[acts[d]](gx + gh), c
-            elif op == "GRU":   # gate blocks z, r, h; linear_before_reset=1
-                z = _sigmoid(gx[:, :H] + gh[:, :H])
-                r = _sigmoid(gx[:, H:2 * H] + gh[:, H:2 * H])
-                n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+                hn, cn = act(0, clipped(gx + gh, bias)), c
+            elif op == "GRU":   # gate blocks z, r, h
+                z = act(0, clipped(gx[:, :H] + gh[:, :H], blk(bias, 0)))
+                r = act(0, clipped(gx[:, H:2 * H] + gh[:, H:2 * H], blk(bias, 1)))
+                if linear_before_reset:
+                    n_x, n_h = gx[:, 2 * H:], r * gh[:, 2 * H:]
+                else:
+                    n_x = gx[:, 2 * H:]
+                    n_h = _matvec(r * h, R[d, 2 * H:], dtype, mode) + rb[2 * H:]
+                if mistake == "clip_n_parts":
+                    n = act(1, clipped(n_x) + clipped(n_h))
+                else:
+                    n = act(1, clipped(n_x + n_h))
                 hn, cn = (1 - z) * n + z * h, c
             else:               # LSTM, gate blocks i, o, f, c
                 a = gx + gh
-                i, o = _sigmoid(a[:, :H]), _sigmoid(a[:, H:2 * H])
-                f, g = _sigmoid(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
+                ai, ao, af, ac = (a[:, k * H:(k + 1) * H] for k in range(4))
+                if p is not None:
+                    ai = ai + p[:H] * c
+                i = act(0, clipped(ai, blk(bias, 0)))
+                if input_forget:
+                    f = 1 - i
+                else:
+                    if p is not None:
+                        af = af + p[2 * H:] * c
+                    f = act(0, clipped(af, blk(bias, 2)))
+                g = act(1, clipped(ac, blk(bias, 3)))
                 cn = f * c + i * g
-                hn = o * np.tanh(cn)
+                if p is not None:
+                    ao = ao + p[H:2 * H] * (c if mistake == "o_peephole_prev" else cn)
+                o = act(0, clipped(ao, blk(bias, 1)))
+                hn = o * act(2, clipped(cn) if mistake == "clip_cell" else cn)
             h = np.where(active, hn, h)
             c = np.where(active, cn, c)
             Y[t, d] = np.where(active, hn, 0)
@@ -316,15 +661,22 @@ def onnx_forward(op, direction, W, R, B, X, lens, h0, c0, activations=None,
     return Y, Y_h, (Y_c if op == "LSTM" else None)
 
 
-def reference(case, w, x, lens, h0, c0, dtype=np.float64, mode="blas"):
-    """onnx_forward on the case's arrays in the case's layout."""
+def reference(case, w, x, lens, h0, c0, dtype=np.float64, mode="blas", stats=None,
+              mistake=None, **override):
+    """onnx_forward on the case's arrays in the case's layout.  override:
+    onnx_forward arguments to use instead of the case's (to measure
+    mistakes)."""
     X, h0_, c0_ = x, h0, c0
     if case.layout == 1:
         X = x.transpose(1, 0, 2)
         h0_ = None if h0 is None else h0.transpose(1, 0, 2)
         c0_ = None if c0 is None else c0.transpose(1, 0, 2)
+    kw = dict(activations=case.activations, alpha=case.alpha, beta=case.beta, clip=case.clip,
+              P=w.get("P"), input_forget=case.input_forget,
+              linear_before_reset=case.lbr if case.op == "GRU" else 1)
+    kw.update(override)
     out = onnx_forward(case.op, case.direction, w["W"], w["R"], w.get("B"), X, lens, h0_, c0_,
-                       case.activations, dtype, mode)
+                       dtype=dtype, mode=mode, stats=stats, mistake=mistake, **kw)
     return to_layout(case, out)
 
 
@@ -359,6 +711,8 @@ def draw(case):
     h0 = rng.standard_normal(sshape).astype(np.float32) if case.h0 else None
     c0 = rng.standard_normal(sshape).astype(np.float32) if case.c0 else None
     lens = None if case.lengths is None else np.asarray(case.lengths, np.int32)
+    if case.peephole:   # drawn last: the cases without P draw what they always drew
+        w["P"] = uni(D, 3 * H)
     return w, x, lens, h0, c0
 
 
@@ -394,6 +748,7 @@ def node_for(case, layout, suffix="", prefix="", node_name=None):
            "initial_h" if case.h0 else ""]
     if case.op == "LSTM":
         ins.append("initial_c" if case.c0 else "")
+        ins.append(prefix + "P" if case.peephole else "")
     while ins and ins[-1] == "":
         ins.pop()
     outs = [n + suffix for n in ("Y", "Y_h", "Y_c")[:3 if case.op == "LSTM" else 2]]
@@ -405,10 +760,18 @@ def node_for(case, layout, suffix="", prefix="", node_name=None):
             del attrs["direction"]
         if layout == 0:
             del attrs["layout"]
-    if case.op == "GRU":
-        attrs["linear_before_reset"] = 1
+    if case.op == "GRU" and (case.lbr == 1 or case.seed % 2 == 1):
+        attrs["linear_before_reset"] = case.lbr   # 0, ONNX's default, left out when even
     if case.activations is not None:
         attrs["activations"] = list(case.activations)
+    if case.alpha is not None:
+        attrs["activation_alpha"] = list(case.alpha)
+    if case.beta is not None:
+        attrs["activation_beta"] = list(case.beta)
+    if case.clip is not None:
+        attrs["clip"] = case.clip
+    if case.input_forget:
+        attrs["input_forget"] = 1
     node = helper.make_node(case.op, ins, outs, name=node_name or case.op.lower() + "0", **attrs)
     return node, outs
 
@@ -455,7 +818,7 @@ def build_model(case, w, layout=None, dtype=None, storage=None, other=None):
     inits = []
 
     def add(prefix, weights):
-        for nm in ("W", "R", "B"):
+        for nm in ("W", "R", "B", "P"):
             if nm in weights:
                 st = storage or _storage_of(case, nm)
                 inits.append(_tensor(prefix + nm, weights[nm].astype(npdt), st))
@@ -616,13 +979,35 @@ def _flip_within(a, lens, batch_first):
     return a
 
 
+def reference_evaluator_skips(case):
+    """Why onnx 1.16's ReferenceEvaluator cannot witness the case (None if it
+    can).  Besides direction, sequence_lens and layout (see run_onnx_reference)
+    it ignores clip, input_forget and the activations attribute of GRU and
+    LSTM (always sigmoid / tanh), and its RNN knows only Tanh and Affine (with
+    one alpha and beta per direction); it does implement the GRU's
+    linear_before_reset = 0 and 1 and the LSTM's peepholes."""
+    if (case.direction != "forward" or case.lengths is not None or case.node
+            or case.layout != 0):
+        return "it only runs forward, layout 0, no sequence_lens, single-node cases"
+    if case.clip is not None:
+        return "it ignores clip"
+    if case.input_forget:
+        return "it ignores input_forget"
+    if case.op == "RNN":
+        if not set(case.activations or ["Tanh"]) <= {"Tanh", "Affine"}:
+            return "its RNN knows only the Tanh and Affine activations"
+    elif (case.activations not in (None, DEFAULT_ACTS[case.op] * case.D)
+          or case.alpha is not None or case.beta is not None):
+        return f"it ignores the {case.op}'s activations attribute (always sigmoid / tanh)"
+    return None
+
+
 def run_onnx_reference(case, w, x, h0, c0):
     """onnx's own reference evaluator on the float64 twin, where it applies:
     it handles one direction only, ignores direction="reverse" and
     sequence_lens, mishandles layout=1 and has no Y_c for LSTM; so
     forward, layout 0, no sequence_lens, and Y, Y_h only."""
-    if (case.direction != "forward" or case.lengths is not None or case.node
-            or case.layout != 0):
+    if reference_evaluator_skips(case):
         return None
     model, outs = build_model(case, w, dtype="float64")
     feeds = {"X": x.astype(np.float64)}
@@ -679,15 +1064,19 @@ def _other_weights(case):
 def write_case(case, root):
     w, x, lens, h0, c0 = draw(case)
     other = _other_weights(case) if case.node else None
-    expected = reference(case, w, x, lens, h0, c0, np.float64)
+    stats = {}
+    expected = reference(case, w, x, lens, h0, c0, np.float64, stats=stats)
     T, B, D, H = case.T, case.B, case.D, case.H
     want_y = (B, T, D, H) if case.layout else (T, D, B, H)
     want_s = (B, D, H) if case.layout else (D, B, H)
     assert expected[0].shape == want_y and expected[1].shape == want_s
+    assert all(np.all(np.isfinite(a)) for a in expected if a is not None)
 
     # Witnesses of the float64 expectation.
-    torch64 = run_torch(case, w, x, lens, h0, c0, torch.float64)
-    checks = {"torch_float64": _agree(case, "torch float64", expected, torch64, SELF_CHECK)}
+    checks, torch64 = {}, None
+    if not case.variant:
+        torch64 = run_torch(case, w, x, lens, h0, c0, torch.float64)
+        checks["torch_float64"] = _agree(case, "torch float64", expected, torch64, SELF_CHECK)
     ref = run_onnx_reference(case, w, x, h0, c0)
     if ref is not None:
         checks["onnx_reference_float64"] = _agree(case, "onnx ReferenceEvaluator float64 "
@@ -698,17 +1087,21 @@ def write_case(case, root):
     # How far float32 arithmetic lands from the float64 answer.
     ort32, ort_note = run_ort(case, w, x, lens, h0, c0, other)
     _shapes_agree(case, "onnxruntime float32", expected, ort32)
-    f32 = {"onnxruntime_float32": ort32,
-           "torch_float32": run_torch(case, w, x, lens, h0, c0, torch.float32),
-           "numpy_float32_blas": reference(case, w, x, lens, h0, c0, np.float32, "blas"),
-           "numpy_float32_sequential": reference(case, w, x, lens, h0, c0, np.float32,
-                                                 "sequential")}
+    f32 = {"onnxruntime_float32": ort32}
+    if not case.variant:
+        f32["torch_float32"] = run_torch(case, w, x, lens, h0, c0, torch.float32)
+    f32["numpy_float32_blas"] = reference(case, w, x, lens, h0, c0, np.float32, "blas")
+    f32["numpy_float32_sequential"] = reference(case, w, x, lens, h0, c0, np.float32,
+                                                "sequential")
     measured = {k: float(f"{_max_diff(v, expected):.3g}") for k, v in f32.items()}
     worst = max(measured.values())
     tol = DEFAULT_ATOL if worst * SAFETY <= DEFAULT_ATOL else _round_up_125(worst * SAFETY)
     # ONNX Runtime must agree with the float64 answer and with torch.
     _agree(case, "onnxruntime float32 vs the float64 expectation", expected, ort32, tol)
-    _agree(case, "onnxruntime float32 vs torch float64", torch64, ort32, tol)
+    if torch64 is not None:
+        _agree(case, "onnxruntime float32 vs torch float64", torch64, ort32, tol)
+    variant_meta = check_variant(case, w, x, lens, h0, c0, expected, stats, tol) \
+        if case.variant else {}
     # Outputs past a sequence's length must be exactly 0 in every witness.
     if lens is not None:
         for nm, y in [("expected", expected[0]), ("onnxruntime", ort32[0])]:
@@ -720,7 +1113,8 @@ def write_case(case, root):
     model, _ = build_model(case, w, other=other)
     attributes = {a.name: helper.get_attribute_value(a) for a in model.graph.node[-1].attribute}
     attributes = {k: (v.decode() if isinstance(v, bytes) else
-                      [x.decode() for x in v] if isinstance(v, list) else v)
+                      [x.decode() if isinstance(x, bytes) else x for x in v]
+                      if isinstance(v, list) else v)
                   for k, v in sorted(attributes.items())}
     d = os.path.join(root, case.name)
     os.makedirs(d, exist_ok=True)
@@ -742,10 +1136,10 @@ def write_case(case, root):
     node_inputs = {"X": True, "W": True, "R": True, "B": case.bias,
                    "sequence_lens": case.lengths is not None, "initial_h": case.h0}
     if case.op == "LSTM":
-        node_inputs.update({"initial_c": case.c0, "P": False})
+        node_inputs.update({"initial_c": case.c0, "P": case.peephole})
     storage = {nm: (("float_data" if case.dtype == "float32" else "double_data")
                     if _storage_of(case, nm) == "typed" else "raw_data")
-               for nm in ("W", "R", "B") if nm in w}
+               for nm in ("W", "R", "B", "P") if nm in w}
     how = (f"np.random.RandomState({case.seed}); W, R, B drawn U(-1/sqrt(H), 1/sqrt(H)) as "
            f"float32 (PyTorch's init scale); X and initial states N(0,1) float32; expected = "
            f"a NumPy float64 statement of the ONNX equations on those float32 values, stored "
@@ -755,6 +1149,18 @@ def write_case(case, root):
            f" within {SELF_CHECK:g}"
            f"{' and onnx ReferenceEvaluator float64' if ref is not None else ''}; "
            f"{ort_note}, within the tolerance")
+    if case.variant:
+        how = (f"np.random.RandomState({case.seed}); W, R, B{', P' if case.peephole else ''} "
+               f"drawn U(-1/sqrt(H), 1/sqrt(H)) as float32 (PyTorch's init scale); X and "
+               f"initial states N(0,1) float32; expected = a NumPy float64 statement of the "
+               f"ONNX equations as ONNX Runtime 1.18 computes them (onnx_forward) on those "
+               f"float32 values (alpha, beta and clip: their float32 attribute values), "
+               f"stored as float32; not checked against torch: {variant_meta['torch_note']}; "
+               + (f"checked against onnx ReferenceEvaluator float64 within {SELF_CHECK:g}; "
+                  if ref is not None else
+                  f"not against onnx's ReferenceEvaluator: "
+                  f"{variant_meta['onnx_reference_note']}; ")
+               + f"{ort_note}, within the tolerance")
     terms = f"K = X + H = {case.X + case.H} terms per dot"
     tol_why = (f"atol {tol:g}: expected is float64-exact for the float32 data; float32 "
                f"arithmetic differs by rounding only (measured up to {worst:.3g} here, "
@@ -778,10 +1184,11 @@ def write_case(case, root):
         "seed": case.seed,
     }
     if case.op == "GRU":
-        meta["linear_before_reset"] = 1
+        meta["linear_before_reset"] = case.lbr
     if case.op == "RNN":
         meta["activations"] = case.activations or ["Tanh"] * D
         meta["activations_attribute"] = case.activations is not None
+    meta.update(variant_meta)
     if case.lengths is not None:
         meta["lengths_values"] = list(case.lengths)
         meta["lengths_dtype"] = case.lengths_dtype
@@ -801,15 +1208,130 @@ def write_case(case, root):
     return meta
 
 
+def check_variant(case, w, x, lens, h0, c0, expected, stats, tol):
+    """The checks and notes of a case with a feature PyTorch lacks: that each
+    feature bites (clip changes some pre-activations but not all; every
+    mistake listed in mistakes() moves the outputs by over 10x the
+    tolerance), that no ThresholdedRelu input sits within float32 rounding of
+    its threshold.  Returns the keys it adds to case.json."""
+    meta = {}
+    feats = []
+    if case.lbr == 0:
+        feats.append("linear_before_reset=0")
+    if case.peephole:
+        feats.append("peepholes")
+    if case.input_forget:
+        feats.append("input_forget")
+    if case.clip is not None:
+        feats.append("clip")
+    if case.acts_variant:
+        feats.append("activation functions other than sigmoid / tanh (relu for RNN), nor "
+                     "activation_alpha / activation_beta")
+    meta["torch_note"] = ("PyTorch's nn.RNN/GRU/LSTM have no " + ", no ".join(feats)
+                          + ", so torch is not a witness here (torch_float32 is left out of "
+                          "the measurements too)")
+    why_not = reference_evaluator_skips(case)
+    if why_not:
+        meta["onnx_reference_note"] = why_not
+    if case.activations is not None or case.alpha is not None or case.beta is not None:
+        meta["activations"] = list(case.activations or DEFAULT_ACTS[case.op] * case.D)
+        if case.alpha is not None:
+            meta["activation_alpha"] = list(case.alpha)
+        if case.beta is not None:
+            meta["activation_beta"] = list(case.beta)
+        meta["activations_resolved"] = [
+            [{"function": nm, **({"alpha": a} if a is not None else {}),
+              **({"beta": b} if b is not None else {})} for nm, a, b in per_dir]
+            for per_dir in resolve_activations(case.op, case.D, case.activations,
+                                               case.alpha, case.beta)]
+    if case.clip is not None:
+        frac = stats["clipped"] / stats["clip_seen"]
+        if not 0 < frac < 1:
+            sys.exit(f"{case.name}: clip {case.clip} changes {frac:.3g} of the pre-activations")
+        meta["clip"] = case.clip
+        meta["clip_fraction"] = float(f"{frac:.3g}")
+        meta["clip_note"] = (f"clip changed {stats['clipped']} of the {stats['clip_seen']} "
+                             f"pre-activations computed at steps within the sequences' lengths")
+    if case.input_forget:
+        meta["input_forget"] = 1
+    if "threshold_margin" in stats:
+        m = stats["threshold_margin"]
+        if not m > 1e-3:
+            sys.exit(f"{case.name}: a ThresholdedRelu input lies {m:.3g} from alpha")
+        meta["threshold_margin"] = float(f"{m:.3g}")
+    if "regions" in stats:
+        meta["activation_regions"] = {
+            k: f"{n}/{t} inputs " + ("at or below alpha" if k.startswith("Thresholded") else
+                                     "clamped to 0 or 1" if k.startswith("HardSigmoid") else
+                                     "negative")
+            for k, (n, t) in sorted(stats["regions"].items())}
+        for k, (n, t) in stats["regions"].items():
+            if k.startswith("Thresholded") and not 0 < n < t:
+                sys.exit(f"{case.name}: {k}: {n} of {t} inputs at or below alpha")
+    moved = {}
+    for what, kw in mistakes(case, w):
+        try:
+            wrong = reference(case, w, x, lens, h0, c0, np.float64, **kw)
+        except ValueError:
+            continue
+        moved[what] = float(f"{_max_diff(wrong, expected):.3g}")
+        if not moved[what] > 10 * tol:
+            sys.exit(f"{case.name}: the mistake '{what}' moves the outputs by only "
+                     f"{moved[what]:.3g}")
+    meta["mistakes_move_outputs_by"] = moved
+    return meta
+
+
+def mistakes(case, w):
+    """(description, reference() arguments) of errors an implementation could
+    make, for the case's features."""
+    out = []
+    if case.lbr == 0:
+        out.append(("linear_before_reset=1 instead of 0", {"linear_before_reset": 1}))
+    if case.clip is not None:
+        out.append(("no clip", {"clip": None}))
+        if case.bias and case.op != "GRU":
+            out.append(("clip before the biases are added", {"mistake": "clip_before_bias"}))
+        if case.op == "LSTM":
+            out.append(("C_t clipped before h (ONNX Runtime does not)",
+                        {"mistake": "clip_cell"}))
+        if case.op == "GRU":
+            out.append(("n's input part X Wh^T + Wbh and recurrent part clipped apart",
+                        {"mistake": "clip_n_parts"}))
+    if case.peephole:
+        P = w["P"]
+        H = case.H
+        out.append(("no peepholes", {"P": None}))
+        out.append(("P read in the order i, f, o",
+                    {"P": np.concatenate([P[:, :H], P[:, 2 * H:], P[:, H:2 * H]], axis=1)}))
+        out.append(("o's peephole on C_{t-1} instead of C_t", {"mistake": "o_peephole_prev"}))
+    if case.input_forget:
+        out.append(("input_forget ignored", {"input_forget": False}))
+    if case.activations is not None or case.alpha is not None or case.beta is not None:
+        out.append(("activations attribute ignored (defaults)",
+                    {"activations": None, "alpha": None, "beta": None}))
+        if case.alpha is not None or case.beta is not None:
+            out.append(("activation_alpha/beta ignored (each function's default)",
+                        {"alpha": None, "beta": None}))
+            mine = resolve_activations(case.op, case.D, case.activations, case.alpha, case.beta)
+            pos = resolve_activations(case.op, case.D, case.activations, case.alpha, case.beta,
+                                      by_position=True)
+            if mine != pos:
+                out.append(("alpha/beta taken by function position, not consumed in order",
+                            {"mistake": "alpha_by_position"}))
+    return out
+
+
 def write_refused(r, root):
     """A valid model (ONNX Runtime runs it) that rnnscan must refuse."""
     rng = np.random.RandomState(r.seed)
     T, B, X, H = r.T, r.B, r.X, r.H
     G = GATES[r.op]
+    D = 2 if r.kw.get("attrs", {}).get("direction") == "bidirectional" else 1
     k = 1 / np.sqrt(H)
-    W = rng.uniform(-k, k, (1, G * H, X)).astype(np.float32)
-    R = rng.uniform(-k, k, (1, G * H, H)).astype(np.float32)
-    Bv = rng.uniform(-k, k, (1, 2 * G * H)).astype(np.float32)
+    W = rng.uniform(-k, k, (D, G * H, X)).astype(np.float32)
+    R = rng.uniform(-k, k, (D, G * H, H)).astype(np.float32)
+    Bv = rng.uniform(-k, k, (D, 2 * G * H)).astype(np.float32)
     x = rng.standard_normal((T, B, X)).astype(np.float32)
     outs = ["Y", "Y_h"] + (["Y_c"] if r.op == "LSTM" else [])
     attrs = {"hidden_size": H}
@@ -819,16 +1341,12 @@ def write_refused(r, root):
              numpy_helper.from_array(Bv, "B")]
     graph_in = [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, X])]
     feeds = {"X": x}
-    if r.kw.get("peephole"):
-        ins += ["", "", "", "P"]
-        inits.append(numpy_helper.from_array(
-            rng.uniform(-k, k, (1, 3 * H)).astype(np.float32), "P"))
     if r.kw.get("w_input"):
         inits = inits[1:]
         graph_in.append(helper.make_tensor_value_info("W", TensorProto.FLOAT, [1, G * H, X]))
         feeds["W"] = W
     nodes = [helper.make_node(r.op, ins, outs, name=r.op.lower() + "0", **attrs)]
-    shapes = [[T, 1, B, H], [1, B, H], [1, B, H]]
+    shapes = [[T, D, B, H], [D, B, H], [D, B, H]]
     outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, s)
                for n, s in zip(outs, shapes)]
     if r.kw.get("two_nodes"):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 try:
     import numpy as np
@@ -62,6 +63,17 @@ def main():
             expect("npz scalar", z["scalar"], f32(42.5))
             expect("npz empty", z["empty"], np.zeros((0, 5)))
             expect("npz ramp", z["ramp"], ramp)
+        streamed = os.path.join(d, "streamed.npz")
+        with zipfile.ZipFile(streamed) as zf:  # CRCs, sizes and the zip64 records
+            bad = zf.testzip()
+            if bad is not None:
+                sys.exit(f"streamed.npz: member {bad} fails its CRC")
+        with np.load(streamed, allow_pickle=False) as z:
+            if z.files != ["ramp", "m23", "gap"]:
+                sys.exit(f"streamed npz members {z.files}")
+            expect("streamed ramp", z["ramp"], ramp)
+            expect("streamed m23", z["m23"], m23)
+            expect("streamed gap", z["gap"], [7, 0, 0, 0, -7])
         with np.load(os.path.join(d, "nothing.npz")) as z:
             if z.files != []:
                 sys.exit(f"empty npz members {z.files}")

@@ -217,7 +217,8 @@ Test(model_npz, numpy_written_state_dict)
     }
     cr_assert_eq(a[0].data[0], -12.0f / 16); /* the fixture's ramp */
     cr_assert_eq(a[3].data[7], 2.0f / 16);
-    rnnscan_weights w = {a[0].data, a[1].data, a[2].data, a[3].data, NULL};
+    rnnscan_weights w = {.w_ih = a[0].data, .w_hh = a[1].data, .b_ih = a[2].data,
+                         .b_hh = a[3].data};
     rnnscan_model_desc desc = {.cell = RNNSCAN_CELL_LSTM, .input_size = 3, .hidden_size = 2};
     rnnscan_model *direct, *loaded;
     assert_ok(rnnscan_model_create(ctx, &desc, &w, &direct));

@@ -60,6 +60,58 @@ Test(model_onnx, golden_models_load_as_described)
                  9, 0, 1, 0);
 }
 
+/* Loads `path` and expects its cell variant: reset_before, peepholes,
+ * input_forget, clip, and the activations (kind, alpha, beta) at f, g, h. */
+static void expect_variant(const char *path, int reset_before, int peepholes, int input_forget,
+                           float clip, const rnnscan_activation acts[3])
+{
+    rnnscan_context *ctx = reference();
+    rnnscan_model *m = NULL;
+    assert_ok(rnnscan_model_load_onnx(ctx, path, NULL, &m));
+    const rnnscan_model_desc d = rnnscan_model_describe(m);
+    cr_expect(d.gru_reset_before == reset_before && d.peepholes == peepholes &&
+                  d.input_forget == input_forget && d.clip == clip,
+              "%s: reset_before %d peepholes %d input_forget %d clip %g", path,
+              d.gru_reset_before, d.peepholes, d.input_forget, (double)d.clip);
+    for (int i = 0; i < 3; i++)
+        cr_expect(d.activations[i].kind == acts[i].kind && d.activations[i].alpha == acts[i].alpha &&
+                      d.activations[i].beta == acts[i].beta,
+                  "%s: activation %d is %s %g %g, expected %s %g %g", path, i,
+                  rnnscan_act_name(d.activations[i].kind), (double)d.activations[i].alpha,
+                  (double)d.activations[i].beta, rnnscan_act_name(acts[i].kind),
+                  (double)acts[i].alpha, (double)acts[i].beta);
+    rnnscan_model_free(m);
+    rnnscan_context_free(ctx);
+}
+
+#define ACT(kind, alpha, beta) {RNNSCAN_ACT_##kind, alpha, beta}
+
+/* The attributes become the description: linear_before_reset absent means
+ * 0; P converted; alpha / beta consumed in order by the functions that take
+ * them, the operator's default past the list's end (Elu's 1.0 below). */
+Test(model_onnx, variants_load_as_described)
+{
+    const rnnscan_activation none[3] = {{0}};
+    expect_variant(CASE("onnx_gru_lbr0_fwd_T6_B3_X4_H5_bias_h0"), 1, 0, 0, 0.0f, none);
+    expect_variant(CASE("onnx_gru_fwd_T6_B3_X5_H4_bias_h0"), 0, 0, 0, 0.0f, none);
+    expect_variant(CASE("onnx_lstm_peephole_inputforget_bidir_T5_B2_X4_H4_len32_bias_h0_c0"), 0,
+                   1, 1, 0.0f, none);
+    expect_variant(CASE("onnx_lstm_clip0p6_fwd_T5_B3_X4_H6_bias_h0_c0"), 0, 0, 0, 0.6f, none);
+    const rnnscan_activation all[3] = {ACT(HARD_SIGMOID, 0.25f, 0.5f), ACT(SOFTSIGN, 0, 0),
+                                       ACT(SCALED_TANH, 1.2f, 0.7f)};
+    expect_variant(CASE("onnx_lstm_allvariants_bidir_layout1_T5_B3_X4_H4_len64_bias_h0_c0"), 0, 1,
+                   0, 0.8f, all);
+    const rnnscan_activation leaky_elu[3] = {ACT(SIGMOID, 0, 0), ACT(LEAKY_RELU, 0.3f, 0),
+                                             ACT(ELU, 1.0f, 0)};
+    expect_variant(CASE("onnx_lstm_sigmoid_leakyrelu_elu_ab_fwd_T4_B3_X3_H4_bias_h0_c0"), 0, 0, 0,
+                   0.0f, leaky_elu);
+    /* an RNN's Tanh or Relu is the plain cell; others are its f */
+    const rnnscan_activation hard[3] = {ACT(HARD_SIGMOID, 0.5f, 0.6f)};
+    expect_variant(CASE("onnx_rnn_hardsigmoid_ab_fwd_T5_B3_X4_H4_bias_h0"), 0, 0, 0, 0.0f, hard);
+    expect_model(CASE("onnx_rnn_hardsigmoid_ab_fwd_T5_B3_X4_H4_bias_h0"), NULL,
+                 RNNSCAN_CELL_RNN_TANH, 4, 4, 0, 0, 0);
+}
+
 static void expect_refused(const char *path, const char *node, rnnscan_status want,
                            const char *part)
 {
@@ -74,13 +126,10 @@ static void expect_refused(const char *path, const char *node, rnnscan_status wa
 
 Test(model_onnx, refused_models_name_why)
 {
-    expect_refused(REFUSED("gru_linear_before_reset_0"), NULL, RNNSCAN_NOT_SUPPORTED,
-                   "linear_before_reset = 0");
-    expect_refused(REFUSED("lstm_clip"), NULL, RNNSCAN_NOT_SUPPORTED, "attribute clip");
-    expect_refused(REFUSED("lstm_input_forget"), NULL, RNNSCAN_NOT_SUPPORTED, "input_forget");
-    expect_refused(REFUSED("lstm_peephole"), NULL, RNNSCAN_NOT_SUPPORTED, "peepholes");
-    expect_refused(REFUSED("rnn_activation_hardsigmoid"), NULL, RNNSCAN_NOT_SUPPORTED,
-                   "activation HardSigmoid");
+    expect_refused(REFUSED("rnn_bidir_activations_differ"), NULL, RNNSCAN_NOT_SUPPORTED,
+                   "different activations per direction (Tanh and Relu at position 0)");
+    expect_refused(REFUSED("lstm_bidir_activations_differ"), NULL, RNNSCAN_NOT_SUPPORTED,
+                   "different activations per direction (Tanh and Softsign at position 2)");
     expect_refused(REFUSED("lstm_w_graph_input"), NULL, RNNSCAN_NOT_SUPPORTED,
                    "not an initializer");
     expect_refused(REFUSED("two_lstm_nodes"), NULL, RNNSCAN_INVALID_ARGUMENT,
