@@ -5,6 +5,7 @@
  * of sequences to the memory limit; cli/run_stream.c runs them, streaming
  * the input in and the outputs out (cli/run_output.c places them). */
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,27 @@
 
 /* "rank R: " under mpirun with several ranks, else "": leads every message */
 static const char *rank_prefix = "";
+
+/* The output's temporary file while it is being written: SIGINT, SIGTERM
+ * and SIGHUP remove it before the process ends (unlink is async-signal-safe),
+ * so an interrupted run leaves nothing either.  Only SIGKILL can leave it. */
+static char pending_temp[4096];
+
+static void remove_pending(int sig)
+{
+    if (pending_temp[0])
+        unlink(pending_temp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void watch_temp(const char *path)
+{
+    snprintf(pending_temp, sizeof pending_temp, "%s", path ? path : "");
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    for (int i = 0; i < 3; i++)
+        signal(sigs[i], path ? remove_pending : SIG_DFL);
+}
 
 typedef struct run_options {
     const char *cell, *weights, *input, *out, *h0, *c0, *lengths, *backend, *device, *schedule;
@@ -492,6 +514,7 @@ static int run_main(int argc, char **argv, const mpi_world *mw)
             fail("%s", rnnscan_last_error());
         else
             snprintf(temp_path, sizeof temp_path, "%s", rnnscan_npz_writer_temp_path(job.writer));
+        watch_temp(ok ? temp_path : NULL);
     }
     mpi_share_text(mw, temp_path, sizeof temp_path);
     if (mw->rank != 0) {
@@ -539,6 +562,7 @@ static int run_main(int argc, char **argv, const mpi_world *mw)
             ok = !fail("%s", rnnscan_last_error());
         }
     }
+    watch_temp(NULL); /* finished or aborted: nothing left to remove */
     status = mpi_all_ok(mw, ok) ? 0 : 1;
 done:
     free_data(&d);

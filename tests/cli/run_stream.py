@@ -11,9 +11,11 @@ usage: run_stream.py RNNSCAN_BINARY BACKEND...
 Exit 0 pass, 1 fail (numpy is required)."""
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -160,6 +162,22 @@ with tempfile.TemporaryDirectory() as d:
     expect_failure("progress_and_quiet", base + ["--progress", "--quiet"], "contradict", d)
     r = run(base + ["--out", p("quiet.npz"), "--quiet", "--memory-limit", "33M"])
     report(r.returncode == 0 and r.stderr == "", "quiet_is_silent", r.stderr.strip())
+    # SIGTERM in the middle of a run (the reference on 40x the batch takes seconds): the
+    # temporary file goes with the process, and no output appears
+    np.save(p("x_long.npy"), np.tile(x, (1, 40, 1)))
+    outdir = os.path.join(d, "interrupted")
+    os.mkdir(outdir)
+    long_run = ["--cell", "lstm", "--weights", p("w.npz"), "--layers", str(L), "--bidirectional",
+                "--input", p("x_long.npy"), "--backend", "reference"]
+    proc = subprocess.Popen([binary, "run"] + long_run + ["--out", os.path.join(outdir, "o.npz"),
+                            "--progress", "--memory-limit", "64M"], stderr=subprocess.PIPE, text=True)
+    started = proc.stderr.readline()  # the chunk plan: the temporary file exists by now
+    time.sleep(0.5)
+    proc.terminate()
+    proc.communicate()
+    left = os.listdir(outdir)
+    report(proc.returncode == -signal.SIGTERM and not left and "chunks" in started,
+           "sigterm_leaves_nothing", f"exit {proc.returncode}, files {left}")
 
 print(f"{checks - failures} passed, {failures} failed")
 sys.exit(1 if failures else 0)
