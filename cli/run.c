@@ -45,7 +45,7 @@ static void watch_temp(const char *path)
 
 typedef struct run_options {
     const char *cell, *weights, *input, *out, *h0, *c0, *lengths, *backend, *device, *schedule;
-    const char *weight_type, *onnx, *node, *memory_limit;
+    const char *weight_type, *onnx, *node, *memory_limit, *input_member;
     int layers, bidirectional, batch_first, verify, progress, quiet;
 } run_options;
 
@@ -58,9 +58,13 @@ static void run_usage(FILE *f)
             "                   [--backend reference|cpu|opencl] [--device SPEC]\n"
             "                   [--schedule auto|host|persistent] [--weight-type f32|f16|bf16]\n"
             "                   [--verify] [--memory-limit SIZE] [--progress | --quiet]\n"
+            "                   [--input-member NAME]\n"
             "W.npz: np.savez of a PyTorch state_dict (weight_ih_l0, weight_hh_l0, bias_*...);\n"
             "X.npy: (T, B, X), or (B, T, X) with --batch-first; H0/C0: (L*D, B, H) or (B, H);\n"
             "LEN.npy: (B,) int32/int64.  OUT.npz: output (T, B, D*H), h_n and c_n (L*D, B, H).\n"
+            "--input may be an .npz: its only array, or the one --input-member names.  A\n"
+            "compressed one (np.savez_compressed) is decompressed again for each chunk when\n"
+            "time-major; np.savez (stored) or a batch-first input is read once.\n"
             "An lstm saved with proj_size (weight_hr_l0 in W.npz) has h P wide: H0, h_n\n"
             "(L*D, B, P), output (T, B, D*P); C0 and c_n stay H wide.\n"
             "--weight-type: weights and biases stored as f16 or bf16 (rounded once; --verify\n"
@@ -137,6 +141,7 @@ static int parse(int argc, char **argv, run_options *o)
                 {"--onnx", offsetof(run_options, onnx)},
                 {"--node", offsetof(run_options, node)},
                 {"--memory-limit", offsetof(run_options, memory_limit)},
+                {"--input-member", offsetof(run_options, input_member)},
             };
             for (size_t f = 0; f < sizeof flags / sizeof flags[0]; f++)
                 if (!strcmp(a, flags[f].flag))
@@ -325,6 +330,48 @@ static size_t chunk_size(size_t limit, int workers, size_t fixed, const out_layo
     return n < l->B ? n : l->B;
 }
 
+/* Whether `path` starts as a zip archive does (an .npz), whatever its name. */
+static int is_zip(const char *path)
+{
+    unsigned char magic[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0; /* the reader names the problem */
+    const size_t got = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    return got == 4 && magic[0] == 'P' && magic[1] == 'K' &&
+           ((magic[2] == 3 && magic[3] == 4) || (magic[2] == 5 && magic[3] == 6));
+}
+
+/* Opens x's reader: a .npy, or an .npz's only member or --input-member.
+ * 0 after printing an error. */
+static int open_input(const run_options *o, run_data *d)
+{
+    const int npz = is_zip(o->input);
+    if (o->input_member && !npz)
+        return fail("--input-member goes with an .npz --input; '%s' is not one", o->input), 0;
+    const rnnscan_status st =
+        npz ? rnnscan_npy_reader_open_npz(o->input, o->input_member, &d->x_reader)
+            : rnnscan_npy_reader_open(o->input, &d->x_reader);
+    if (st != RNNSCAN_OK)
+        return fail("%s%s", rnnscan_last_error(),
+                    npz && st == RNNSCAN_INVALID_ARGUMENT ? " with --input-member NAME" : ""), 0;
+    return 1;
+}
+
+/* The whole input in memory (a Fortran-order array cannot be read in slices). */
+static int read_input_whole(const run_options *o, rnnscan_array *x)
+{
+    if (!is_zip(o->input))
+        return rnnscan_npy_read(o->input, x) == RNNSCAN_OK;
+    rnnscan_npz *npz = NULL;
+    int ok = rnnscan_npz_open(o->input, &npz) == RNNSCAN_OK &&
+             rnnscan_npz_get(npz, o->input_member ? o->input_member : rnnscan_npz_name(npz, 0),
+                             x) == RNNSCAN_OK;
+    rnnscan_npz_close(npz);
+    return ok;
+}
+
 /* Reads and checks the inputs (x in slices, the states, the lengths),
  * fills the job's sizes and chunk size.  0 after printing an error. */
 static int load_inputs(const run_options *o, const rnnscan_model_desc *desc, size_t limit,
@@ -335,8 +382,8 @@ static int load_inputs(const run_options *o, const rnnscan_model_desc *desc, siz
     const size_t H = (size_t)desc->hidden_size, S = desc->proj_size ? (size_t)desc->proj_size : H;
     char got[128];
     size_t shape[RNNSCAN_MAX_DIMS];
-    if (rnnscan_npy_reader_open(o->input, &d->x_reader) != RNNSCAN_OK)
-        return fail("%s", rnnscan_last_error()), 0;
+    if (!open_input(o, d))
+        return 0;
     const int ndim = rnnscan_npy_reader_shape(d->x_reader, shape);
     if (ndim != 3 || shape[2] != (size_t)desc->input_size || shape[0] == 0 || shape[1] == 0 ||
         shape[0] > 0x7fffffff || shape[1] > 0x7fffffff)
@@ -344,7 +391,7 @@ static int load_inputs(const run_options *o, const rnnscan_model_desc *desc, siz
                     o->batch_first ? "(B, T, X)" : "(T, B, X)", desc->input_size,
                     shape_str(shape, ndim, got, sizeof got)), 0;
     if (rnnscan_npy_reader_read(d->x_reader, 0, 0, NULL) == RNNSCAN_NOT_SUPPORTED &&
-        rnnscan_npy_read(o->input, &d->x) != RNNSCAN_OK) /* Fortran order: read it whole */
+        !read_input_whole(o, &d->x)) /* Fortran order: read it whole */
         return fail("%s", rnnscan_last_error()), 0;
     const size_t T = o->batch_first ? shape[1] : shape[0];
     const size_t B = o->batch_first ? shape[0] : shape[1];

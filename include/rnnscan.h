@@ -494,6 +494,15 @@ typedef struct rnnscan_npy_reader rnnscan_npy_reader;
  *  @return RNNSCAN_OK, RNNSCAN_IO_ERROR, RNNSCAN_FORMAT_ERROR (bad header,
  *  other dtype, data shorter than the shape) or RNNSCAN_OUT_OF_MEMORY. */
 RNNSCAN_API rnnscan_status rnnscan_npy_reader_open(const char *path, rnnscan_npy_reader **out);
+/*! rnnscan_npy_reader_open_npz() : the same for one member of a .npz, named
+ *  as np.load names it (with or without ".npy"; NULL: the archive's only
+ *  member, INVALID_ARGUMENT listing them when there are several;
+ *  FORMAT_ERROR listing them when it is absent).  A stored member (np.savez) is read at any offset; a
+ *  deflated one (np.savez_compressed) is decompressed forward through
+ *  libzip's stream, from its beginning again whenever a read goes back, so
+ *  read it in increasing order.  Reads are serialised by a lock. */
+RNNSCAN_API rnnscan_status rnnscan_npy_reader_open_npz(const char *path, const char *member,
+                                                       rnnscan_npy_reader **out);
 /*! rnnscan_npy_reader_shape() : fills shape, returns ndim (-1 for NULL). */
 RNNSCAN_API int rnnscan_npy_reader_shape(const rnnscan_npy_reader *reader,
                                          size_t shape[RNNSCAN_MAX_DIMS]);

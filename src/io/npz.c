@@ -7,9 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
-
-#include "io_internal.h"
+#include "zip_internal.h"
 
 struct rnnscan_npz {
     zip_t *zip;
@@ -20,13 +18,12 @@ struct rnnscan_npz {
     void *buffer;         /* open_buffer's private copy, which libzip reads */
 };
 
-/* libzip's codes to ours: allocation and system read failures keep their
- * nature, everything else means the bytes are not a usable archive. */
-static rnnscan_status zip_status(zip_error_t *ze)
+rnnscan_status rnnscan_zip_status(zip_error_t *ze)
 {
     switch (zip_error_code_zip(ze)) {
     case ZIP_ER_MEMORY:
         return RNNSCAN_OUT_OF_MEMORY;
+    case ZIP_ER_NOENT:
     case ZIP_ER_OPEN:
     case ZIP_ER_READ:
     case ZIP_ER_SEEK:
@@ -76,7 +73,7 @@ static rnnscan_status list_members(rnnscan_npz *npz)
     for (size_t i = 0; i < count; i++) {
         const char *name = zip_get_name(npz->zip, i, 0);
         if (!name)
-            return rnnscan_fail(NULL, zip_status(zip_get_error(npz->zip)),
+            return rnnscan_fail(NULL, rnnscan_zip_status(zip_get_error(npz->zip)),
                                 "zip member %zu has no readable name: %s", i,
                                 zip_strerror(npz->zip));
         npz->count = (int)i + 1; /* from here on close() frees entry i */
@@ -109,7 +106,7 @@ static rnnscan_status open_source(zip_source_t *src, rnnscan_npz *npz, const cha
     /* CHECKCONS: compare local and central headers, so damage shows here. */
     npz->zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
     if (!npz->zip) {
-        rnnscan_status st = rnnscan_fail(NULL, zip_status(&ze),
+        rnnscan_status st = rnnscan_fail(NULL, rnnscan_zip_status(&ze),
                                          "%s: not a readable zip archive: %s", what,
                                          zip_error_strerror(&ze));
         zip_error_fini(&ze);
@@ -156,7 +153,7 @@ rnnscan_status rnnscan_npz_open(const char *path, rnnscan_npz **out)
     zip_source_t *src = zip_source_file_create(path, 0, -1, &ze);
     if (!src) {
         rnnscan_npz_close(npz);
-        rnnscan_status s = rnnscan_fail(NULL, zip_status(&ze), "cannot open '%s': %s", path,
+        rnnscan_status s = rnnscan_fail(NULL, rnnscan_zip_status(&ze), "cannot open '%s': %s", path,
                                         zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return s;
@@ -190,7 +187,7 @@ rnnscan_status rnnscan_npz_open_buffer(const void *data, size_t size, rnnscan_np
     zip_source_t *src = zip_source_buffer_create(npz->buffer, size, 0, &ze);
     if (!src) {
         rnnscan_npz_close(npz);
-        rnnscan_status s = rnnscan_fail(NULL, zip_status(&ze), "npz buffer: %s",
+        rnnscan_status s = rnnscan_fail(NULL, rnnscan_zip_status(&ze), "npz buffer: %s",
                                         zip_error_strerror(&ze));
         zip_error_fini(&ze);
         return s;
@@ -244,7 +241,7 @@ static rnnscan_status read_member(rnnscan_npz *npz, zip_uint64_t index, unsigned
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(npz->zip, index, 0, &st) != 0)
-        return rnnscan_fail(NULL, zip_status(zip_get_error(npz->zip)), "cannot stat: %s",
+        return rnnscan_fail(NULL, rnnscan_zip_status(zip_get_error(npz->zip)), "cannot stat: %s",
                             zip_strerror(npz->zip));
     const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
     if ((st.valid & need) != need)
@@ -274,7 +271,7 @@ static rnnscan_status read_member(rnnscan_npz *npz, zip_uint64_t index, unsigned
     zip_file_t *f = zip_fopen_index(npz->zip, index, 0);
     if (!f) {
         free(buf);
-        return rnnscan_fail(NULL, zip_status(zip_get_error(npz->zip)), "cannot open: %s",
+        return rnnscan_fail(NULL, rnnscan_zip_status(zip_get_error(npz->zip)), "cannot open: %s",
                             zip_strerror(npz->zip));
     }
     size_t got = 0;
@@ -284,7 +281,7 @@ static rnnscan_status read_member(rnnscan_npz *npz, zip_uint64_t index, unsigned
         zip_int64_t n = zip_fread(f, buf + got, size + 1 - got);
         if (n < 0) {
             zip_error_t *ze = zip_file_get_error(f);
-            status = rnnscan_fail(NULL, zip_status(ze), "cannot read: %s",
+            status = rnnscan_fail(NULL, rnnscan_zip_status(ze), "cannot read: %s",
                                   zip_error_strerror(ze));
             break;
         }

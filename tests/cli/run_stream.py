@@ -138,6 +138,39 @@ with tempfile.TemporaryDirectory() as d:
                 args += ["--c0", p(case + "_c0.npy")]
             compare_chunked(f"{backend}_{case}", args, d, "32.1M")
 
+    # .npz inputs, chunked, give the unchunked .npy run's file: a stored member
+    # (np.savez), a deflated one named among two (np.savez_compressed, time-major:
+    # decompressed again for each chunk), a deflated batch-first one
+    np.savez(p("x_stored.npz"), x=x)
+    np.savez_compressed(p("x_deflated.npz"), x=x, other=x[:1])
+    np.savez_compressed(p("x_bf_deflated.npz"), np.ascontiguousarray(x.transpose(1, 0, 2)))
+    for backend in backends:
+        be = lstm + ["--backend", backend]
+        for name, npy_args, npz_args in [
+                ("stored", ["--input", p("x.npy")], ["--input", p("x_stored.npz")]),
+                ("deflated_member", ["--input", p("x.npy")],
+                 ["--input", p("x_deflated.npz"), "--input-member", "x"]),
+                ("deflated_batch_first", ["--input", p("x_bf.npy"), "--batch-first"],
+                 ["--input", p("x_bf_deflated.npz"), "--batch-first"])]:
+            whole, part = p(f"{backend}_{name}.npy_in.npz"), p(f"{backend}_{name}.npz_in.npz")
+            r1 = run(be + npy_args + ["--out", whole])
+            r2 = run(be + npz_args + ["--out", part, "--memory-limit", "33M", "--progress"])
+            if r1.returncode or r2.returncode:
+                report(False, f"{backend}_npz_input_{name}", (r1.stderr + r2.stderr).strip())
+                continue
+            n, size = chunks_of(r2.stderr)
+            diff = same_files(whole, part, CPU_ATOL if backend == "cpu" else 0.0)
+            report(n > 1 and not diff, f"{backend}_npz_input_{name}",
+                   f"{n} chunks of up to {size}" + (f"; {diff}" if diff else ""))
+    ref = lstm + ["--backend", "reference"]
+    expect_failure("npz_input_several_members", ref + ["--input", p("x_deflated.npz")],
+                   "holds 2 arrays (x, other): name the one to read with --input-member NAME", d)
+    expect_failure("npz_input_member_missing",
+                   ref + ["--input", p("x_deflated.npz"), "--input-member", "y"],
+                   "npz member 'y' not found (members: x, other)", d)
+    expect_failure("input_member_without_npz", ref + ["--input", p("x.npy"), "--input-member", "x"],
+                   "--input-member goes with an .npz --input", d)
+
     if "opencl" in backends:  # two PoCL devices, the batch split between them
         two = {"POCL_DEVICES": "pthread pthread"}
         args = lstm + ["--backend", "opencl", "--input", p("x.npy")]

@@ -4,10 +4,34 @@
  * misuse is an error naming it, and nothing is left behind on failure. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <zip.h>
 
 #include "io_test.h"
 
-/* Every slice [first, first + n) of `name` equals the whole file's values. */
+/* Every slice [first, first + n) read from `r` (closed here) equals `whole`
+ * (freed here).  The slices go forwards and backwards, so a deflated member
+ * is restarted many times. */
+static void expect_slices_of(rnnscan_npy_reader *r, rnnscan_array *whole, const char *name)
+{
+    size_t shape[RNNSCAN_MAX_DIMS];
+    cr_assert_eq(rnnscan_npy_reader_shape(r, shape), whole->ndim, "%s: ndim", name);
+    for (int i = 0; i < whole->ndim; i++)
+        cr_expect_eq(shape[i], whole->shape[i], "%s: dim %d", name, i);
+    const size_t n = rnnscan_array_elems(whole);
+    float *got = malloc((n ? n : 1) * sizeof *got);
+    for (size_t first = 0; first <= n; first++)
+        for (size_t count = 0; first + count <= n; count++) {
+            for (size_t k = 0; k < count; k++)
+                got[k] = -12345.0f;
+            assert_ok(rnnscan_npy_reader_read(r, first, count, got));
+            cr_assert(count == 0 || !memcmp(got, whole->data + first, count * sizeof *got),
+                      "%s: slice [%zu, +%zu) differs", name, first, count);
+        }
+    free(got);
+    rnnscan_npy_reader_close(r);
+    rnnscan_array_free(whole);
+}
+
 static void expect_slices(const char *name)
 {
     rnnscan_array whole = {0};
@@ -16,23 +40,7 @@ static void expect_slices(const char *name)
     rnnscan_npy_reader *r = NULL;
     assert_ok(rnnscan_npy_reader_open(path, &r));
     free(path);
-    size_t shape[RNNSCAN_MAX_DIMS];
-    cr_assert_eq(rnnscan_npy_reader_shape(r, shape), whole.ndim, "%s: ndim", name);
-    for (int i = 0; i < whole.ndim; i++)
-        cr_expect_eq(shape[i], whole.shape[i], "%s: dim %d", name, i);
-    const size_t n = rnnscan_array_elems(&whole);
-    float *got = malloc((n ? n : 1) * sizeof *got);
-    for (size_t first = 0; first <= n; first++)
-        for (size_t count = 0; first + count <= n; count++) {
-            for (size_t k = 0; k < count; k++)
-                got[k] = -12345.0f;
-            assert_ok(rnnscan_npy_reader_read(r, first, count, got));
-            cr_assert(count == 0 || !memcmp(got, whole.data + first, count * sizeof *got),
-                      "%s: slice [%zu, +%zu) differs", name, first, count);
-        }
-    free(got);
-    rnnscan_npy_reader_close(r);
-    rnnscan_array_free(&whole);
+    expect_slices_of(r, &whole, name);
 }
 
 Test(stream, npy_reader_slices_match_whole_reads)
@@ -41,6 +49,90 @@ Test(stream, npy_reader_slices_match_whole_reads)
                            "f8_be.npy", "f4_3d.npy", "f4_0d.npy", "f4_empty.npy"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         expect_slices(files[i]);
+}
+
+/* The same through .npz members: stored (np.savez) and deflated
+ * (np.savez_compressed), float32 and big-endian float64, against the
+ * whole-archive reader's values. */
+Test(stream, npz_member_slices_match_whole_reads)
+{
+    const struct {
+        const char *file, *member;
+    } cases[] = {{"savez.npz", "m23"},
+                 {"savez.npz", "scalar.npy"},
+                 {"savez_compressed.npz", "t234"},
+                 {"savez_compressed.npz", "m23_be"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = join(FIXTURE_DIR, cases[i].file);
+        rnnscan_npz *npz = NULL;
+        rnnscan_array whole = {0};
+        assert_ok(rnnscan_npz_open(path, &npz));
+        assert_ok(rnnscan_npz_get(npz, cases[i].member, &whole));
+        rnnscan_npz_close(npz);
+        rnnscan_npy_reader *r = NULL;
+        assert_ok(rnnscan_npy_reader_open_npz(path, cases[i].member, &r));
+        free(path);
+        expect_slices_of(r, &whole, cases[i].member);
+    }
+}
+
+/* A large deflated member read in increasing slices, as `rnnscan run`
+ * reads a batch-first input, then one slice going back. */
+Test(stream, npz_member_deflated_large)
+{
+    enum { N = 300000 };
+    float *v = malloc(N * sizeof *v), *got = malloc(N * sizeof *got);
+    for (int i = 0; i < N; i++)
+        v[i] = (float)i * 0.25f - 7.0f;
+    const rnnscan_array a = {.data = v, .ndim = 2, .shape = {N / 100, 100}};
+    char *dir = temp_dir(), *npy = join(dir, "v.npy"), *npz = join(dir, "v.npz");
+    assert_ok(rnnscan_npy_write(npy, &a));
+    size_t size;
+    unsigned char *img = slurp(npy, &size);
+    int code = 0;
+    zip_t *z = zip_open(npz, ZIP_CREATE | ZIP_EXCL, &code);
+    cr_assert_not_null(z, "zip_open: %d", code);
+    zip_source_t *src = zip_source_buffer(z, img, size, 0);
+    const zip_int64_t idx = zip_file_add(z, "v.npy", src, 0);
+    cr_assert(idx >= 0 && zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_DEFLATE, 6) == 0);
+    cr_assert_eq(zip_close(z), 0);
+    rnnscan_npy_reader *r = NULL;
+    assert_ok(rnnscan_npy_reader_open_npz(npz, NULL, &r));
+    for (size_t first = 0; first < N; first += 7000) {
+        const size_t n = first + 7000 <= N ? 7000 : N - first;
+        assert_ok(rnnscan_npy_reader_read(r, first, n, got + first));
+    }
+    cr_assert(!memcmp(got, v, N * sizeof *v), "increasing slices differ");
+    assert_ok(rnnscan_npy_reader_read(r, 12345, 10, got));
+    cr_assert(!memcmp(got, v + 12345, 10 * sizeof *v), "a slice going back differs");
+    rnnscan_npy_reader_close(r);
+    free(img);
+    free(npy);
+    free(npz);
+    free(v);
+    free(got);
+    remove_dir(dir);
+}
+
+Test(stream, npz_member_errors)
+{
+    rnnscan_npy_reader *r = (rnnscan_npy_reader *)&r;
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("savez.npz"), NULL, &r),
+                 RNNSCAN_INVALID_ARGUMENT, "holds 3 arrays (m23, lengths, scalar)");
+    cr_assert_null(r);
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("savez.npz"), "x", &r), RNNSCAN_FORMAT_ERROR,
+                 "npz member 'x' not found (members: m23, lengths, scalar)");
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("savez.npz"), "lengths", &r),
+                 RNNSCAN_FORMAT_ERROR, "savez.npz:lengths.npy': unsupported dtype '<i4'");
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("f4_v1.npy"), NULL, &r),
+                 RNNSCAN_FORMAT_ERROR, "f4_v1.npy");
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("no_such.npz"), NULL, &r), RNNSCAN_IO_ERROR,
+                 "no_such.npz");
+    assert_fails(rnnscan_npy_reader_open_npz(FIXTURE("not_npy_member.npz"), "readme.txt", &r),
+                 RNNSCAN_FORMAT_ERROR, "");
+    assert_fails(rnnscan_npy_reader_open_npz(NULL, NULL, &r), RNNSCAN_INVALID_ARGUMENT,
+                 "path is NULL");
+    cr_assert_null(r);
 }
 
 Test(stream, npy_reader_errors)
