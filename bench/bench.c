@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../cli/device_specs.h"
 #include "bench.h"
 
 /* One entry per backend, and for OpenCL one per --schedule (the others
  * ignore schedules), and each of those again capped with --max-alloc:
  * every schedule (and the chunked scan the cap forces) then runs on the same
- * inputs, in the same run, next to the others. */
+ * inputs, in the same run, next to the others.  With several devices
+ * (--device all or a list), OpenCL's entries repeat for each device and
+ * once more for all of them together, after them (its shares of the batch
+ * come from their times). */
 static void expand_schedules(bench_options *o)
 {
     rnnscan_backend ids[BENCH_MAX_BACKENDS];
@@ -21,13 +25,55 @@ static void expand_schedules(bench_options *o)
     for (int i = 0; i < n; i++) {
         const int opencl = ids[i] == RNNSCAN_BACKEND_OPENCL;
         const int per = opencl ? o->n_schedules : 1, caps = opencl && o->max_alloc ? 2 : 1;
+        const int devices = opencl && o->n_devices > 1 ? o->n_devices + 1 : 1;
         for (int c = 0; c < caps; c++)
-            for (int k = 0; k < per; k++) {
-                o->backends[o->n_backends] = ids[i];
-                o->backend_caps[o->n_backends] = c ? o->max_alloc : 0;
-                o->backend_schedules[o->n_backends++] = o->schedules[k];
-            }
+            for (int d = 0; d < devices; d++)
+                for (int k = 0; k < per; k++) {
+                    o->backends[o->n_backends] = ids[i];
+                    o->backend_caps[o->n_backends] = c ? o->max_alloc : 0;
+                    o->backend_devices[o->n_backends] = d == o->n_devices ? BENCH_GROUP : d;
+                    o->backend_schedules[o->n_backends++] = o->schedules[k];
+                }
     }
+}
+
+/* The entry's label: backend, device (with several), schedule, cap. */
+static void entry_label(const bench_options *o, bench_backend *be)
+{
+    const int opencl = be->id == RNNSCAN_BACKEND_OPENCL;
+    const int by_schedule = opencl && o->n_schedules > 1;
+    char cap[24] = "", device[40] = "";
+    if (be->cap)
+        snprintf(cap, sizeof cap, "/cap %zuK", be->cap >> 10);
+    if (opencl && o->n_devices > 1)
+        snprintf(device, sizeof device, "@%.30s",
+                 be->device_index == BENCH_GROUP ? "all" : o->device_specs[be->device_index]);
+    snprintf(be->name, sizeof be->name, "%s%s", rnnscan_backend_name(be->id), device);
+    snprintf(be->label, sizeof be->label, "%s%s%s%s", be->name, by_schedule ? "/" : "",
+             by_schedule ? bench_schedule_name(be->schedule) : "", cap);
+}
+
+/* A group entry gets the contexts of its devices' entries (same cap); n/a
+ * when any of them is. */
+static void assemble_group(const bench_options *o, bench_backend *be, int i)
+{
+    be[i].ctx = NULL;
+    be[i].shares_ctx = 1;
+    be[i].group_size = 0;
+    snprintf(be[i].device, sizeof be[i].device, "%d devices", o->n_devices);
+    for (int d = 0; d < o->n_devices; d++)
+        for (int k = 0; k < i; k++)
+            if (be[k].id == be[i].id && be[k].cap == be[i].cap && be[k].device_index == d &&
+                !be[k].shares_ctx) {
+                if (!be[k].ctx) {
+                    snprintf(be[i].reason, sizeof be[i].reason, "device %s is n/a: %.400s",
+                             o->device_specs[d], be[k].reason);
+                    be[i].group_size = 0;
+                    return;
+                }
+                be[i].group[be[i].group_size++] = be[k].ctx;
+            }
+    be[i].ctx = be[i].group[0];
 }
 
 /* Opens every backend asked for (once: entries of one backend share its
@@ -40,15 +86,19 @@ static int open_backends(const bench_options *o, bench_backend *be)
         be[i].id = o->backends[i];
         be[i].schedule = o->backend_schedules[i];
         be[i].cap = o->backend_caps[i];
-        const int by_schedule = be[i].id == RNNSCAN_BACKEND_OPENCL && o->n_schedules > 1;
-        char cap[24] = "";
-        if (be[i].cap)
-            snprintf(cap, sizeof cap, "/cap %zuK", be[i].cap >> 10);
-        snprintf(be[i].label, sizeof be[i].label, "%s%s%s%s", rnnscan_backend_name(be[i].id),
-                 by_schedule ? "/" : "", by_schedule ? bench_schedule_name(be[i].schedule) : "",
-                 cap);
+        const int several = o->n_devices > 1 && be[i].id == RNNSCAN_BACKEND_OPENCL;
+        be[i].device_index = several ? o->backend_devices[i] : 0;
+        be[i].device_spec = several && be[i].device_index >= 0
+                                ? o->device_specs[be[i].device_index]
+                                : o->device;
+        entry_label(o, &be[i]);
+        if (be[i].device_index == BENCH_GROUP) {
+            assemble_group(o, be, i);
+            continue;
+        }
         int first = 0;
-        while (be[first].id != be[i].id || be[first].cap != be[i].cap)
+        while (be[first].id != be[i].id || be[first].cap != be[i].cap ||
+               be[first].device_index != be[i].device_index)
             first++;
         if (first < i) { /* the same backend, another schedule */
             be[i].ctx = be[first].ctx, be[i].shares_ctx = 1, be[i].build_ms = be[first].build_ms;
@@ -56,15 +106,15 @@ static int open_backends(const bench_options *o, bench_backend *be)
             memcpy(be[i].device, be[first].device, sizeof be[i].device);
             continue;
         }
-        rnnscan_context_options opts = {.backend = o->backends[i], .device = o->device,
+        rnnscan_context_options opts = {.backend = o->backends[i], .device = be[i].device_spec,
                                         .max_alloc_bytes = be[i].cap};
         rnnscan_status st = rnnscan_context_create(&opts, &be[i].ctx);
         if (st != RNNSCAN_OK) {
             be[i].ctx = NULL;
             snprintf(be[i].reason, sizeof be[i].reason, "%s: %s", rnnscan_status_name(st),
                      rnnscan_last_error());
-            if (st == RNNSCAN_DEVICE_NOT_FOUND && o->device) {
-                fprintf(stderr, "rnnscan bench: --device '%s': %s\n", o->device,
+            if (st == RNNSCAN_DEVICE_NOT_FOUND && be[i].device_spec) {
+                fprintf(stderr, "rnnscan bench: --device '%s': %s\n", be[i].device_spec,
                         rnnscan_last_error());
                 for (int k = 0; k < i; k++)
                     if (!be[k].shares_ctx)
@@ -80,11 +130,9 @@ static int open_backends(const bench_options *o, bench_backend *be)
         if (be[i].shares_ctx)
             continue;
         else if (!be[i].ctx)
-            fprintf(stderr, "rnnscan bench: backend %s is n/a: %s\n", rnnscan_backend_name(be[i].id),
-                    be[i].reason);
+            fprintf(stderr, "rnnscan bench: backend %s is n/a: %s\n", be[i].name, be[i].reason);
         else
-            fprintf(stderr, "rnnscan bench: backend %s on %s\n", rnnscan_backend_name(be[i].id),
-                    be[i].device);
+            fprintf(stderr, "rnnscan bench: backend %s on %s\n", be[i].name, be[i].device);
     return 1;
 }
 
@@ -126,6 +174,24 @@ static void progress(const bench_options *o, const bench_case *c, const bench_ba
         fprintf(stderr, "%s: %s\n", r->outcome == BENCH_FAILED ? "FAILED" : "n/a", r->note);
 }
 
+/* A group entry's devices' speeds (1 / median) on this case, from their own
+ * entries with the same schedule and cap; 0 when one of them did not run. */
+static int device_speeds(const bench_options *o, const bench_backend *be, const bench_result *row,
+                         int gi, double speeds[BENCH_MAX_DEVICES])
+{
+    for (int d = 0; d < o->n_devices; d++) {
+        speeds[d] = 0;
+        for (int k = 0; k < gi; k++)
+            if (be[k].id == be[gi].id && be[k].cap == be[gi].cap &&
+                be[k].schedule == be[gi].schedule && be[k].device_index == d &&
+                row[k].outcome == BENCH_RAN)
+                speeds[d] = 1.0 / row[k].median_ms;
+        if (!(speeds[d] > 0))
+            return 0;
+    }
+    return 1;
+}
+
 /* Runs case ci on every backend into row[0..n_backends). */
 static void run_case(const bench_options *o, int ci, const bench_backend *be, bench_result *row,
                      int *done, int total)
@@ -148,7 +214,10 @@ static void run_case(const bench_options *o, int ci, const bench_backend *be, be
             snprintf(r->note, sizeof r->note, "out of host memory for the inputs or outputs");
         } else {
             int is_ref = be[bi].id == RNNSCAN_BACKEND_REFERENCE;
-            bench_measure(o, c, &in, &be[bi], is_ref ? &ref : &work, ref_ran ? &ref : NULL, r);
+            double speeds[BENCH_MAX_DEVICES];
+            const int measured = be[bi].group_size && device_speeds(o, be, row, bi, speeds);
+            bench_measure(o, c, &in, &be[bi], is_ref ? &ref : &work, ref_ran ? &ref : NULL,
+                          measured ? speeds : NULL, r);
             if (is_ref && r->outcome == BENCH_RAN)
                 ref_ran = 1;
         }
@@ -173,6 +242,15 @@ int cli_bench(int argc, char **argv)
             printf("%s\n", label);
         }
         return 0;
+    }
+    if (device_specs_many(o.device)) { /* --device all or a list: each, then all at once */
+        char err[512];
+        o.n_devices = device_specs_split(o.device, o.device_storage, sizeof o.device_storage,
+                                         o.device_specs, BENCH_MAX_DEVICES, err, sizeof err);
+        if (o.n_devices == 0) {
+            fprintf(stderr, "rnnscan bench: %s\n", err);
+            return 2;
+        }
     }
     reference_first(&o);
     expand_schedules(&o);

@@ -10,9 +10,11 @@
 
 #define BENCH_MAX_CASES 64
 #define BENCH_MAX_SCHEDULES 3
+#define BENCH_MAX_DEVICES 8 /* --device all or a list: each, and all together */
 /* entries: each backend once, OpenCL once per schedule asked for, twice
- * with --max-alloc (without and with the cap) */
-#define BENCH_MAX_BACKENDS (2 + 2 * BENCH_MAX_SCHEDULES)
+ * with --max-alloc (without and with the cap), and with several devices
+ * once per device and once for the group */
+#define BENCH_MAX_BACKENDS (2 + 2 * BENCH_MAX_SCHEDULES * (BENCH_MAX_DEVICES + 1))
 #define BENCH_MSG 512
 
 /* One network shape and weight type: cell:T:B:X:H[:f16|bf16]. */
@@ -31,12 +33,17 @@ typedef struct bench_options {
     rnnscan_backend backends[BENCH_MAX_BACKENDS];
     rnnscan_schedule backend_schedules[BENCH_MAX_BACKENDS]; /* per entry, see bench.c */
     size_t backend_caps[BENCH_MAX_BACKENDS]; /* per entry: its context's max_alloc_bytes */
+    int backend_devices[BENCH_MAX_BACKENDS]; /* per entry: index into device_specs, or
+                                              * BENCH_GROUP for all of them at once */
     size_t max_alloc;       /* --max-alloc: OpenCL also runs capped at this many bytes */
     int n_backends;
     rnnscan_schedule schedules[BENCH_MAX_SCHEDULES]; /* --schedule, in order */
     int n_schedules;
     int runs, warmup;
     const char *device;     /* --device, NULL: RNNSCAN_DEVICE or the default */
+    const char *device_specs[BENCH_MAX_DEVICES]; /* --device all or a list, split */
+    int n_devices;                               /* 0: --device names one (or none) */
+    char device_storage[512];
     bench_lengths lengths;
     int layers, bidirectional;
     double ref_limit_gflop; /* the reference skips cases above this; 0 = no limit */
@@ -46,12 +53,22 @@ typedef struct bench_options {
     int n_weight_types;
 } bench_options;
 
+#define BENCH_GROUP (-1)
+
 /* A backend as opened for the whole benchmark. */
 typedef struct bench_backend {
     rnnscan_backend id;
+    int device_index;          /* into device_specs, BENCH_GROUP, or 0 */
+    const char *device_spec;   /* what its context was created with */
+    /* BENCH_GROUP: the contexts of the single-device entries (not owned),
+     * the batch split between them */
+    rnnscan_context *group[BENCH_MAX_DEVICES];
+    int group_size;
     rnnscan_schedule schedule; /* passed to every run (ignored but by OpenCL) */
     size_t cap;                /* rnnscan_context_options.max_alloc_bytes, 0 = none */
-    char label[48];            /* "opencl", "opencl/persistent", "opencl/cap 1M" */
+    char label[64];            /* "opencl", "opencl/persistent", "opencl/cap 1M",
+                                  "opencl@1", "opencl@all" */
+    char name[48];             /* "opencl", or "opencl@1" with several devices */
     rnnscan_context *ctx;      /* NULL: not available, see reason */
     int shares_ctx;            /* ctx belongs to an earlier entry */
     char reason[BENCH_MSG];
@@ -119,9 +136,30 @@ int bench_inputs_make(bench_inputs *in, const bench_options *o, const bench_case
                       unsigned long long seed);
 void bench_inputs_free(bench_inputs *in, const bench_options *o);
 
+/* speeds: for a group entry, each device's measured speed on this case (its
+ * shares of the batch are proportional to them), or NULL for equal shares. */
 void bench_measure(const bench_options *o, const bench_case *c, const bench_inputs *in,
                    const bench_backend *be, bench_outputs *out, const bench_outputs *ref,
-                   bench_result *r);
+                   const double *speeds, bench_result *r);
+
+/* measure_group.c: one case on a group of contexts, the batch split in
+ * contiguous ranges of sequences, each device driven by its own thread
+ * (the pattern `rnnscan run --device all` uses, cli/run_stream.c). */
+typedef struct bench_group bench_group;
+/* Creates one model per context; NULL with the reason in err on failure
+ * (*not_supported set when a backend cannot run the model). */
+bench_group *bench_group_create(const bench_options *o, const bench_case *c,
+                                const bench_inputs *in, const bench_backend *be,
+                                const double *speeds, bench_outputs *out, char *err,
+                                size_t errlen, int *not_supported);
+/* One scan of the whole batch: each thread copies its sequences' inputs
+ * out, scans them and copies its outputs into `out` (all of it timed, as a
+ * program splitting its batch would pay it).  0 with the reason in err. */
+int bench_group_scan(bench_group *g, char *err, size_t errlen);
+double bench_group_build_ms(const bench_group *g); /* the kernel builds model creation ran */
+rnnscan_schedule bench_group_last_schedule(const bench_group *g); /* device 0's */
+void bench_group_shares(const bench_group *g, char *buf, size_t len); /* "352+348" */
+void bench_group_free(bench_group *g);
 
 /* report.c */
 const char *bench_schedule_name(rnnscan_schedule s);

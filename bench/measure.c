@@ -115,6 +115,68 @@ static void call_failed(bench_result *r, const char *call, rnnscan_status st)
                 rnnscan_status_name(st), rnnscan_last_error());
 }
 
+/* The model or group a case is timed on, and one scan of it. */
+typedef struct scanner {
+    rnnscan_model *model;
+    bench_group *group;
+    rnnscan_run run;
+} scanner;
+
+static int scanner_create(const bench_options *o, const bench_case *c, const bench_inputs *in,
+                          const bench_backend *be, const double *speeds, bench_outputs *out,
+                          scanner *s, bench_result *r)
+{
+    memset(s, 0, sizeof *s);
+    double t0 = now_ms();
+    if (be->group_size) {
+        int not_supported;
+        char err[BENCH_MSG];
+        s->group = bench_group_create(o, c, in, be, speeds, out, err, sizeof err, &not_supported);
+        if (!s->group) {
+            set_outcome(r, not_supported ? BENCH_NA : BENCH_FAILED, "%s", err);
+            return 0;
+        }
+        r->model_ms = now_ms() - t0 - bench_group_build_ms(s->group);
+        char shares[BENCH_MSG / 2];
+        bench_group_shares(s->group, shares, sizeof shares);
+        snprintf(r->note, sizeof r->note, "sequences per device %s", shares);
+        return 1;
+    }
+    rnnscan_status st = rnnscan_model_create(be->ctx, &in->desc, in->weights, &s->model);
+    /* kernel builds (the first model of each variant) are reported apart */
+    r->model_ms = now_ms() - t0 - rnnscan_model_build_ms(s->model);
+    if (st != RNNSCAN_OK) {
+        call_failed(r, "model_create", st);
+        return 0;
+    }
+    s->run = (rnnscan_run){.seq_len = c->T, .batch = c->B, .x = in->x, .lengths = in->lengths,
+                           .y = out->y, .h_n = out->h_n, .c_n = out->c_n,
+                           .schedule = be->schedule};
+    return 1;
+}
+
+static int scanner_scan(scanner *s, bench_result *r)
+{
+    if (s->group) {
+        char err[BENCH_MSG];
+        if (bench_group_scan(s->group, err, sizeof err))
+            return 1;
+        set_outcome(r, BENCH_FAILED, "%s", err);
+        return 0;
+    }
+    rnnscan_status st = rnnscan_model_scan(s->model, &s->run);
+    if (st != RNNSCAN_OK)
+        call_failed(r, "scan", st);
+    return st == RNNSCAN_OK;
+}
+
+static void scanner_free(scanner *s, bench_result *r)
+{
+    r->ran = s->group ? bench_group_last_schedule(s->group) : rnnscan_model_last_schedule(s->model);
+    bench_group_free(s->group);
+    rnnscan_model_free(s->model);
+}
+
 static double min_of(const double *v, int n)
 {
     double m = v[0];
@@ -146,7 +208,7 @@ static double outputs_diff(const bench_outputs *a, const bench_outputs *b)
 
 void bench_measure(const bench_options *o, const bench_case *c, const bench_inputs *in,
                    const bench_backend *be, bench_outputs *out, const bench_outputs *ref,
-                   bench_result *r)
+                   const double *speeds, bench_result *r)
 {
     r->outcome = BENCH_RAN;
     r->note[0] = '\0';
@@ -168,43 +230,31 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
                     flops / 1e9, o->ref_limit_gflop);
         return;
     }
-    rnnscan_model *model = NULL;
-    double t0 = now_ms();
-    rnnscan_status st = rnnscan_model_create(be->ctx, &in->desc, in->weights, &model);
-    /* kernel builds (the first model of each variant) are reported apart */
-    r->model_ms = now_ms() - t0 - rnnscan_model_build_ms(model);
-    if (st != RNNSCAN_OK) {
-        call_failed(r, "model_create", st);
+    scanner s;
+    if (!scanner_create(o, c, in, be, speeds, out, &s, r))
         return;
-    }
     double *times = malloc((size_t)o->runs * sizeof *times);
     if (!times) {
         set_outcome(r, BENCH_FAILED, "out of memory");
-        rnnscan_model_free(model);
+        scanner_free(&s, r);
         return;
     }
     fill_nan(out->y, out->y_elems); /* an output the backend never writes shows as NaN */
     fill_nan(out->h_n, out->state_elems);
     if (out->c_n)
         fill_nan(out->c_n, out->state_elems);
-    rnnscan_run run = {.seq_len = c->T, .batch = c->B, .x = in->x, .lengths = in->lengths,
-                       .y = out->y, .h_n = out->h_n, .c_n = out->c_n, .schedule = be->schedule};
-    for (int i = 0; i < o->warmup + o->runs; i++) {
+    int ok = 1;
+    for (int i = 0; ok && i < o->warmup + o->runs; i++) {
         double start = now_ms();
-        st = rnnscan_model_scan(model, &run);
+        ok = scanner_scan(&s, r);
         double ms = now_ms() - start;
-        if (st != RNNSCAN_OK) {
-            call_failed(r, "scan", st);
-            break;
-        }
         if (i == 0)
             r->first_ms = ms;
-        if (i >= o->warmup)
+        if (ok && i >= o->warmup)
             times[i - o->warmup] = ms;
     }
-    r->ran = rnnscan_model_last_schedule(model);
-    rnnscan_model_free(model);
-    if (st == RNNSCAN_OK) {
+    scanner_free(&s, r);
+    if (ok) {
         r->runs = o->runs;
         r->min_ms = min_of(times, o->runs);
         r->max_ms = max_of(times, o->runs);

@@ -87,7 +87,7 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
     for (int i = 0; i < o->n_backends; i++) {
         if (be[i].shares_ctx)
             continue;
-        fprintf(f, "  %-10s ", rnnscan_backend_name(be[i].id));
+        fprintf(f, "  %-10s ", be[i].name);
         if (be[i].ctx && be[i].id == RNNSCAN_BACKEND_OPENCL)
             fprintf(f, "%s; program builds %.1f ms in all (each kernel variant once per "
                        "context, at model creation, not in the times)\n",
@@ -115,7 +115,7 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
                     r->note);
             continue;
         }
-        char speed[64] = "-", diff[24] = "-";
+        char speed[96] = "-", diff[24] = "-";
         if (r->speedup_base >= 0) {
             rnnscan_backend base = be[r->speedup_base].id;
             if (base == RNNSCAN_BACKEND_REFERENCE)
@@ -128,6 +128,8 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
             snprintf(diff, sizeof diff, isnan(r->max_abs_diff) ? "NaN!" : "%.2g", r->max_abs_diff);
         fprintf(f, "%10.3f %10.3f %10.3f %8.2f %26s %10s %9.2f %9.2f\n", r->median_ms, r->min_ms,
                 r->max_ms, r->gflops, speed, diff, r->model_ms, r->first_ms);
+        if (*r->note) /* a group's shares of the batch */
+            fprintf(f, "%-24s %-*s   %s\n", "", width, "", r->note);
     }
     fprintf(f, "\nran: the OpenCL schedule the scans ran (for auto, what AUTO chose).\n"
                "speedup: the reference's median / this median (where the reference did not run,\n"
@@ -136,6 +138,11 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
                "  apart, above), once per case and backend, not in the times.  first_ms: the\n"
                "  first (warm-up) scan, not in the times; with auto on a shape new to the\n"
                "  cache it includes the probe that chooses the schedule.\n");
+    if (o->n_devices > 1)
+        fprintf(f, "@all: the batch split between the devices above, one host thread each, in\n"
+                   "  shares proportional to their medians on the case (equal when one did not\n"
+                   "  run); its times include copying each device's sequences out of x and its\n"
+                   "  outputs back, as a program splitting its batch does.\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -163,12 +170,12 @@ static void print_csv(FILE *f, const bench_options *o, const bench_backend *be,
         const bench_backend *b = &be[r->backend_index];
         fprintf(f, "%s,%d,%d,%d,%d,%d,%d,%s,%s,%s,%s,", rnnscan_cell_name(c->cell), c->T, c->B,
                 c->X, c->H, o->layers, o->bidirectional, lengths_name(o),
-                rnnscan_backend_name(b->id), row_schedule(b),
+                b->name, row_schedule(b),
                 outcome_name(r->outcome));
         if (r->outcome == BENCH_RAN) {
             fprintf(f, "%.4f,%.4f,%.4f,%.4f,", r->median_ms, r->min_ms, r->max_ms, r->gflops);
             if (r->speedup_base >= 0)
-                fprintf(f, "%.4f,%s,", r->speedup, rnnscan_backend_name(be[r->speedup_base].id));
+                fprintf(f, "%.4f,%s,", r->speedup, be[r->speedup_base].name);
             else
                 fprintf(f, ",,");
             if (r->compared)
@@ -235,7 +242,7 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
     fprintf(f, ",\n  \"backends\": [\n");
     for (int i = 0; i < o->n_backends; i++) {
         fprintf(f, "    {\"backend\": \"%s\", \"available\": %s, \"device\": ",
-                rnnscan_backend_name(be[i].id), be[i].ctx ? "true" : "false");
+                be[i].name, be[i].ctx ? "true" : "false");
         json_text(f, be[i].device);
         fprintf(f, ", \"build_ms\": ");
         if (be[i].ctx)
@@ -255,7 +262,7 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
                    "\"ran_schedule\": \"%s\", \"status\": \"%s\", \"active_steps\": %.0f",
                 rnnscan_cell_name(c->cell), c->T, c->B, c->X, c->H,
                 rnnscan_weight_type_name(c->weight_type),
-                rnnscan_backend_name(be[r->backend_index].id),
+                be[r->backend_index].name,
                 row_schedule(&be[r->backend_index]), ran_schedule(r), outcome_name(r->outcome),
                 r->active_steps);
         if (r->outcome == BENCH_RAN) {
@@ -265,7 +272,7 @@ static void print_json(FILE *f, const bench_options *o, const bench_backend *be,
                     r->runs);
             if (r->speedup_base >= 0)
                 fprintf(f, ", \"speedup\": %.6g, \"speedup_vs\": \"%s\"", r->speedup,
-                        rnnscan_backend_name(be[r->speedup_base].id));
+                        be[r->speedup_base].name);
             if (r->compared) {
                 fprintf(f, ", \"max_abs_diff\": ");
                 json_number(f, r->max_abs_diff);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "device_specs.h"
 #include "onnx_layout.h"
 #include "rnnscan.h"
 #include "run_mpi.h"
@@ -237,32 +238,14 @@ static int open_model(const run_options *o, const char *backend_name, const char
 static int device_specs(const char *arg, int opencl, char *storage, size_t cap,
                         const char *specs[STREAM_MAX_WORKERS])
 {
-    if (!opencl || !arg || (strcmp(arg, "all") != 0 && !strchr(arg, ','))) {
+    if (!opencl || !device_specs_many(arg)) {
         specs[0] = arg;
         return 1;
     }
-    int n = 0;
-    if (!strcmp(arg, "all")) {
-        if (rnnscan_list_devices(NULL, 0, &n) != RNNSCAN_OK)
-            return fail("--device all: %s", rnnscan_last_error()), 0;
-        if (n == 0)
-            return fail("--device all: no OpenCL device found"), 0;
-        n = n < STREAM_MAX_WORKERS ? n : STREAM_MAX_WORKERS;
-        size_t used = 0;
-        for (int i = 0; i < n; i++) {
-            specs[i] = storage + used;
-            used += (size_t)snprintf(storage + used, cap - used, "%d", i) + 1;
-        }
-        return n;
-    }
-    snprintf(storage, cap, "%s", arg);
-    for (char *item = strtok(storage, ","); item; item = strtok(NULL, ",")) {
-        if (n == STREAM_MAX_WORKERS)
-            return fail("--device: more than %d devices", STREAM_MAX_WORKERS), 0;
-        specs[n++] = item;
-    }
+    char err[512];
+    const int n = device_specs_split(arg, storage, cap, specs, STREAM_MAX_WORKERS, err, sizeof err);
     if (n == 0)
-        return fail("--device '%s' names no device", arg), 0;
+        return fail("%s", err), 0;
     return n;
 }
 
@@ -451,21 +434,15 @@ static int load_inputs(const run_options *o, const rnnscan_model_desc *desc, siz
 static const char *rank_device(const mpi_world *mw, const char *arg, int opencl, char *buf,
                                size_t cap)
 {
-    if (!mw->active || !opencl || (arg && strcmp(arg, "all") != 0 && !strchr(arg, ',')))
+    if (!mw->active || !opencl || (arg && !device_specs_many(arg)))
         return arg;
-    int n = 0;
-    if (!arg || !strcmp(arg, "all")) {
-        if (rnnscan_list_devices(NULL, 0, &n) != RNNSCAN_OK || n == 0)
-            return arg; /* the context's creation names the problem */
-        snprintf(buf, cap, "%d", mw->local_rank % n);
-        return buf;
-    }
-    char list[1024];
+    char list[1024], err[512];
     const char *items[STREAM_MAX_WORKERS];
-    snprintf(list, sizeof list, "%s", arg);
-    for (char *item = strtok(list, ","); item && n < STREAM_MAX_WORKERS; item = strtok(NULL, ","))
-        items[n++] = item;
-    snprintf(buf, cap, "%s", n ? items[mw->local_rank % n] : arg);
+    const int n = device_specs_split(arg ? arg : "all", list, sizeof list, items,
+                                     STREAM_MAX_WORKERS, err, sizeof err);
+    if (n == 0)
+        return arg; /* the context's creation names the problem */
+    snprintf(buf, cap, "%s", items[mw->local_rank % n]);
     return buf;
 }
 

@@ -353,7 +353,7 @@ Test(errors, activation_names)
     cr_expect_null(rnnscan_act_name((rnnscan_act_kind)-1));
     for (int k = 1; k < RNNSCAN_ACT_COUNT_; k++) {
         cr_expect_eq(rnnscan_act_parse(rnnscan_act_name((rnnscan_act_kind)k), &kind), RNNSCAN_OK);
-        cr_expect_eq(kind, k);
+        cr_expect_eq((int)kind, k);
     }
     cr_expect_eq(rnnscan_act_parse("thresholdedrelu", &kind), RNNSCAN_OK);
     cr_expect_eq(kind, RNNSCAN_ACT_THRESHOLDED_RELU);
