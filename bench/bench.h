@@ -157,7 +157,8 @@ bench_group *bench_group_create(const bench_options *o, const bench_case *c,
  * program splitting its batch would pay it).  0 with the reason in err. */
 int bench_group_scan(bench_group *g, char *err, size_t errlen);
 double bench_group_build_ms(const bench_group *g); /* the kernel builds model creation ran */
-rnnscan_schedule bench_group_last_schedule(const bench_group *g); /* device 0's */
+/* what the first device given sequences ran */
+rnnscan_schedule bench_group_last_schedule(const bench_group *g);
 void bench_group_shares(const bench_group *g, char *buf, size_t len); /* "352+348" */
 void bench_group_free(bench_group *g);
 

@@ -174,7 +174,10 @@ double bench_group_build_ms(const bench_group *g)
 
 rnnscan_schedule bench_group_last_schedule(const bench_group *g)
 {
-    return rnnscan_model_last_schedule(g->parts[0].model);
+    for (int k = 0; k < g->n_parts; k++) /* the first device that had sequences */
+        if (g->parts[k].n)
+            return rnnscan_model_last_schedule(g->parts[k].model);
+    return RNNSCAN_SCHEDULE_AUTO;
 }
 
 void bench_group_shares(const bench_group *g, char *buf, size_t len)
