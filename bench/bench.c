@@ -174,24 +174,6 @@ static void progress(const bench_options *o, const bench_case *c, const bench_ba
         fprintf(stderr, "%s: %s\n", r->outcome == BENCH_FAILED ? "FAILED" : "n/a", r->note);
 }
 
-/* A group entry's devices' speeds (1 / median) on this case, from their own
- * entries with the same schedule and cap; 0 when one of them did not run. */
-static int device_speeds(const bench_options *o, const bench_backend *be, const bench_result *row,
-                         int gi, double speeds[BENCH_MAX_DEVICES])
-{
-    for (int d = 0; d < o->n_devices; d++) {
-        speeds[d] = 0;
-        for (int k = 0; k < gi; k++)
-            if (be[k].id == be[gi].id && be[k].cap == be[gi].cap &&
-                be[k].schedule == be[gi].schedule && be[k].device_index == d &&
-                row[k].outcome == BENCH_RAN)
-                speeds[d] = 1.0 / row[k].median_ms;
-        if (!(speeds[d] > 0))
-            return 0;
-    }
-    return 1;
-}
-
 /* Runs case ci on every backend into row[0..n_backends). */
 static void run_case(const bench_options *o, int ci, const bench_backend *be, bench_result *row,
                      int *done, int total)
@@ -214,10 +196,7 @@ static void run_case(const bench_options *o, int ci, const bench_backend *be, be
             snprintf(r->note, sizeof r->note, "out of host memory for the inputs or outputs");
         } else {
             int is_ref = be[bi].id == RNNSCAN_BACKEND_REFERENCE;
-            double speeds[BENCH_MAX_DEVICES];
-            const int measured = be[bi].group_size && device_speeds(o, be, row, bi, speeds);
-            bench_measure(o, c, &in, &be[bi], is_ref ? &ref : &work, ref_ran ? &ref : NULL,
-                          measured ? speeds : NULL, r);
+            bench_measure(o, c, &in, &be[bi], is_ref ? &ref : &work, ref_ran ? &ref : NULL, r);
             if (is_ref && r->outcome == BENCH_RAN)
                 ref_ran = 1;
         }

@@ -136,31 +136,12 @@ int bench_inputs_make(bench_inputs *in, const bench_options *o, const bench_case
                       unsigned long long seed);
 void bench_inputs_free(bench_inputs *in, const bench_options *o);
 
-/* speeds: for a group entry, each device's measured speed on this case (its
- * shares of the batch are proportional to them), or NULL for equal shares. */
+/* A group entry (several devices) runs an rnnscan_group over one model per
+ * device: the library splits the batch by the rates it measured on its
+ * previous scans (equal shares on the first two). */
 void bench_measure(const bench_options *o, const bench_case *c, const bench_inputs *in,
                    const bench_backend *be, bench_outputs *out, const bench_outputs *ref,
-                   const double *speeds, bench_result *r);
-
-/* measure_group.c: one case on a group of contexts, the batch split in
- * contiguous ranges of sequences, each device driven by its own thread
- * (the pattern `rnnscan run --device all` uses, cli/run_stream.c). */
-typedef struct bench_group bench_group;
-/* Creates one model per context; NULL with the reason in err on failure
- * (*not_supported set when a backend cannot run the model). */
-bench_group *bench_group_create(const bench_options *o, const bench_case *c,
-                                const bench_inputs *in, const bench_backend *be,
-                                const double *speeds, bench_outputs *out, char *err,
-                                size_t errlen, int *not_supported);
-/* One scan of the whole batch: each thread copies its sequences' inputs
- * out, scans them and copies its outputs into `out` (all of it timed, as a
- * program splitting its batch would pay it).  0 with the reason in err. */
-int bench_group_scan(bench_group *g, char *err, size_t errlen);
-double bench_group_build_ms(const bench_group *g); /* the kernel builds model creation ran */
-/* what the first device given sequences ran */
-rnnscan_schedule bench_group_last_schedule(const bench_group *g);
-void bench_group_shares(const bench_group *g, char *buf, size_t len); /* "352+348" */
-void bench_group_free(bench_group *g);
+                   bench_result *r);
 
 /* report.c */
 const char *bench_schedule_name(rnnscan_schedule s);

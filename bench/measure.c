@@ -115,68 +115,6 @@ static void call_failed(bench_result *r, const char *call, rnnscan_status st)
                 rnnscan_status_name(st), rnnscan_last_error());
 }
 
-/* The model or group a case is timed on, and one scan of it. */
-typedef struct scanner {
-    rnnscan_model *model;
-    bench_group *group;
-    rnnscan_run run;
-} scanner;
-
-static int scanner_create(const bench_options *o, const bench_case *c, const bench_inputs *in,
-                          const bench_backend *be, const double *speeds, bench_outputs *out,
-                          scanner *s, bench_result *r)
-{
-    memset(s, 0, sizeof *s);
-    double t0 = now_ms();
-    if (be->group_size) {
-        int not_supported;
-        char err[BENCH_MSG];
-        s->group = bench_group_create(o, c, in, be, speeds, out, err, sizeof err, &not_supported);
-        if (!s->group) {
-            set_outcome(r, not_supported ? BENCH_NA : BENCH_FAILED, "%s", err);
-            return 0;
-        }
-        r->model_ms = now_ms() - t0 - bench_group_build_ms(s->group);
-        char shares[BENCH_MSG / 2];
-        bench_group_shares(s->group, shares, sizeof shares);
-        snprintf(r->note, sizeof r->note, "sequences per device %s", shares);
-        return 1;
-    }
-    rnnscan_status st = rnnscan_model_create(be->ctx, &in->desc, in->weights, &s->model);
-    /* kernel builds (the first model of each variant) are reported apart */
-    r->model_ms = now_ms() - t0 - rnnscan_model_build_ms(s->model);
-    if (st != RNNSCAN_OK) {
-        call_failed(r, "model_create", st);
-        return 0;
-    }
-    s->run = (rnnscan_run){.seq_len = c->T, .batch = c->B, .x = in->x, .lengths = in->lengths,
-                           .y = out->y, .h_n = out->h_n, .c_n = out->c_n,
-                           .schedule = be->schedule};
-    return 1;
-}
-
-static int scanner_scan(scanner *s, bench_result *r)
-{
-    if (s->group) {
-        char err[BENCH_MSG];
-        if (bench_group_scan(s->group, err, sizeof err))
-            return 1;
-        set_outcome(r, BENCH_FAILED, "%s", err);
-        return 0;
-    }
-    rnnscan_status st = rnnscan_model_scan(s->model, &s->run);
-    if (st != RNNSCAN_OK)
-        call_failed(r, "scan", st);
-    return st == RNNSCAN_OK;
-}
-
-static void scanner_free(scanner *s, bench_result *r)
-{
-    r->ran = s->group ? bench_group_last_schedule(s->group) : rnnscan_model_last_schedule(s->model);
-    bench_group_free(s->group);
-    rnnscan_model_free(s->model);
-}
-
 static double min_of(const double *v, int n)
 {
     double m = v[0];
@@ -206,9 +144,86 @@ static double outputs_diff(const bench_outputs *a, const bench_outputs *b)
     return d;
 }
 
+/* The model, or the group of models (one per device), a case is timed on. */
+typedef struct scanner {
+    rnnscan_model *models[BENCH_MAX_DEVICES];
+    int n_models;
+    rnnscan_group *group;
+    rnnscan_run run;
+} scanner;
+
+static void scanner_free(scanner *s, bench_result *r)
+{
+    int shares[BENCH_MAX_DEVICES] = {0}, first = 0;
+    if (s->group) { /* what the first device given sequences ran */
+        rnnscan_group_shares(s->group, shares, BENCH_MAX_DEVICES);
+        while (first < s->n_models - 1 && shares[first] == 0)
+            first++;
+    }
+    r->ran = s->n_models ? rnnscan_model_last_schedule(s->models[first]) : RNNSCAN_SCHEDULE_AUTO;
+    rnnscan_group_free(s->group);
+    for (int k = 0; k < s->n_models; k++)
+        rnnscan_model_free(s->models[k]);
+}
+
+static int scanner_create(const bench_case *c, const bench_inputs *in, const bench_backend *be,
+                          bench_outputs *out, scanner *s, bench_result *r)
+{
+    memset(s, 0, sizeof *s);
+    rnnscan_context *const *contexts = be->group_size ? be->group : &be->ctx;
+    const int n = be->group_size ? be->group_size : 1;
+    double t0 = now_ms(), build_ms = 0;
+    for (; s->n_models < n; s->n_models++) {
+        rnnscan_model **m = &s->models[s->n_models];
+        rnnscan_status st = rnnscan_model_create(contexts[s->n_models], &in->desc, in->weights, m);
+        if (st != RNNSCAN_OK) {
+            call_failed(r, "model_create", st);
+            scanner_free(s, r);
+            return 0;
+        }
+        build_ms += rnnscan_model_build_ms(*m);
+    }
+    /* kernel builds (the first model of each variant) are reported apart */
+    r->model_ms = now_ms() - t0 - build_ms;
+    if (be->group_size) {
+        rnnscan_status st = rnnscan_group_create(s->models, n, &s->group);
+        if (st != RNNSCAN_OK) {
+            call_failed(r, "group_create", st);
+            scanner_free(s, r);
+            return 0;
+        }
+    }
+    s->run = (rnnscan_run){.seq_len = c->T, .batch = c->B, .x = in->x, .lengths = in->lengths,
+                           .y = out->y, .h_n = out->h_n, .c_n = out->c_n,
+                           .schedule = be->schedule};
+    return 1;
+}
+
+static int scanner_scan(scanner *s, bench_result *r)
+{
+    rnnscan_status st = s->group ? rnnscan_group_scan(s->group, &s->run)
+                                 : rnnscan_model_scan(s->models[0], &s->run);
+    if (st != RNNSCAN_OK)
+        call_failed(r, s->group ? "group_scan" : "scan", st);
+    return st == RNNSCAN_OK;
+}
+
+/* A group's last split, as a note: "sequences per device 352+348". */
+static void note_shares(const scanner *s, bench_result *r)
+{
+    int shares[BENCH_MAX_DEVICES] = {0};
+    if (!s->group)
+        return;
+    rnnscan_group_shares(s->group, shares, BENCH_MAX_DEVICES);
+    size_t used = (size_t)snprintf(r->note, sizeof r->note, "sequences per device ");
+    for (int k = 0; k < s->n_models && used < sizeof r->note; k++)
+        used += (size_t)snprintf(r->note + used, sizeof r->note - used, "%s%d", k ? "+" : "",
+                                 shares[k]);
+}
+
 void bench_measure(const bench_options *o, const bench_case *c, const bench_inputs *in,
                    const bench_backend *be, bench_outputs *out, const bench_outputs *ref,
-                   const double *speeds, bench_result *r)
+                   bench_result *r)
 {
     r->outcome = BENCH_RAN;
     r->note[0] = '\0';
@@ -231,7 +246,7 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
         return;
     }
     scanner s;
-    if (!scanner_create(o, c, in, be, speeds, out, &s, r))
+    if (!scanner_create(c, in, be, out, &s, r))
         return;
     double *times = malloc((size_t)o->runs * sizeof *times);
     if (!times) {
@@ -253,6 +268,8 @@ void bench_measure(const bench_options *o, const bench_case *c, const bench_inpu
         if (ok && i >= o->warmup)
             times[i - o->warmup] = ms;
     }
+    if (ok)
+        note_shares(&s, r);
     scanner_free(&s, r);
     if (ok) {
         r->runs = o->runs;

@@ -139,10 +139,10 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
                "  first (warm-up) scan, not in the times; with auto on a shape new to the\n"
                "  cache it includes the probe that chooses the schedule.\n");
     if (o->n_devices > 1)
-        fprintf(f, "@all: the batch split between the devices above, one host thread each, in\n"
-                   "  shares proportional to their medians on the case (equal when one did not\n"
-                   "  run); its times include copying each device's sequences out of x and its\n"
-                   "  outputs back, as a program splitting its batch does.\n");
+        fprintf(f, "@all: an rnnscan_group over the devices above, one host thread each, the\n"
+                   "  batch cut in proportion to the rates the group measured on its previous\n"
+                   "  scans (the shares under the row are the last scan's); its times include\n"
+                   "  copying each device's sequences out of x and its outputs back.\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */

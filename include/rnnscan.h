@@ -416,6 +416,39 @@ RNNSCAN_API rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, c
                                               const float *h_prev, const float *c_prev,
                                               float *h_next, float *c_next);
 
+/* ---- several devices ---------------------------------------------------- */
+/* A group runs one scan over several models of the same network, one per
+ * device (each created on its own context, e.g. one per entry of
+ * rnnscan_list_devices): the batch is cut into contiguous ranges of
+ * sequences, in proportion to each model's rate measured on the group's
+ * previous scans (equal ranges on the first two: the first warms the models
+ * up, and its times are not used), each range scanned by its
+ * model on its own thread.  Every sequence's results are those its model
+ * gives it alone (bit for bit on the reference and OpenCL backends).  Where
+ * a layout interleaves sequences (time-major x and y, every state array) a
+ * range is copied out and its results copied back: the time-major input and
+ * output are held twice.  The group borrows the models: free it first, and
+ * use them for nothing else during its scans. */
+#define RNNSCAN_GROUP_MAX 64
+typedef struct rnnscan_group rnnscan_group;
+
+/*! rnnscan_group_create() : a group over models[0..count).  INVALID_ARGUMENT
+ *  when count is outside 1..RNNSCAN_GROUP_MAX, a model is NULL, two models
+ *  differ in shape (cell, sizes, layers, directions, batch_first) or two
+ *  share a context (which one thread at a time may use). */
+RNNSCAN_API rnnscan_status rnnscan_group_create(rnnscan_model *const *models, int count,
+                                                rnnscan_group **out);
+/*! rnnscan_group_scan() : rnnscan_model_scan over the group, the same
+ *  arguments and results.  A model's failure is reported as "group_scan:
+ *  model K (device, sequences A..B): detail"; the outputs are then
+ *  unspecified.  One thread at a time per group. */
+RNNSCAN_API rnnscan_status rnnscan_group_scan(rnnscan_group *group, const rnnscan_run *run);
+/*! rnnscan_group_shares() : the sequences each model ran in the last scan
+ *  into shares[0..capacity); returns the group's model count (0 for NULL). */
+RNNSCAN_API int rnnscan_group_shares(const rnnscan_group *group, int *shares, int capacity);
+/*! rnnscan_group_free() : accepts NULL; the models stay the caller's. */
+RNNSCAN_API void rnnscan_group_free(rnnscan_group *group);
+
 /* ---- NumPy files (.npy / .npz) ------------------------------------------ */
 #define RNNSCAN_MAX_DIMS 8
 

@@ -135,6 +135,10 @@ struct rnnscan_model {
     rnnscan_errbuf err;
 };
 
+/* Checks a scan's arguments against the model and fills its sizes
+ * (INVALID_ARGUMENT / NOT_SUPPORTED naming what is wrong). */
+rnnscan_status rnnscan_check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_run_dims *d);
+
 extern const rnnscan_backend_ops rnnscan_reference_ops;
 #ifdef RNNSCAN_HAVE_OPENCL
 extern const rnnscan_backend_ops rnnscan_opencl_ops;

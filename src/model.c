@@ -268,7 +268,7 @@ rnnscan_model_desc rnnscan_model_describe(const rnnscan_model *model)
 }
 
 /* Validates a run against the model and derives its overflow-checked sizes. */
-static rnnscan_status check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_run_dims *d)
+rnnscan_status rnnscan_check_run(rnnscan_model *m, const rnnscan_run *r, rnnscan_run_dims *d)
 {
     rnnscan_errbuf *err = &m->err;
     if (!r)
@@ -321,7 +321,7 @@ rnnscan_status rnnscan_model_scan(rnnscan_model *model, const rnnscan_run *run)
         return FAIL_ARG(NULL, "scan: model is NULL");
     rnnscan_clear_error(&model->err);
     rnnscan_run_dims dims;
-    rnnscan_status st = check_run(model, run, &dims);
+    rnnscan_status st = rnnscan_check_run(model, run, &dims);
     if (st == RNNSCAN_OK)
         st = model->context->ops->scan(model, run, &dims);
     if (st != RNNSCAN_OK) {

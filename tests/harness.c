@@ -150,15 +150,20 @@ void outputs_free(outputs *o)
     memset(o, 0, sizeof *o);
 }
 
-rnnscan_status problem_scan(rnnscan_model *model, const problem *p, outputs *o)
+rnnscan_run problem_poisoned_run(const problem *p, outputs *o)
 {
     fill_nan(o->y, p->y_elems);
     fill_nan(o->h_n, p->h_elems);
     if (o->c_n)
         fill_nan(o->c_n, p->state_elems);
-    rnnscan_run run = {.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
-                       .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
-                       .c_n = o->c_n, .schedule = p->tc.schedule};
+    return (rnnscan_run){.seq_len = p->tc.T, .batch = p->tc.B, .x = p->x, .h0 = p->h0,
+                         .c0 = p->c0, .lengths = p->lengths, .y = o->y, .h_n = o->h_n,
+                         .c_n = o->c_n, .schedule = p->tc.schedule};
+}
+
+rnnscan_status problem_scan(rnnscan_model *model, const problem *p, outputs *o)
+{
+    const rnnscan_run run = problem_poisoned_run(p, o);
     return rnnscan_model_scan(model, &run);
 }
 

@@ -62,6 +62,8 @@ void outputs_free(outputs *o);
 /* Runs p on ctx into o (poisoned with NaN first).  Returns the status; on
  * failure writes the detail to stderr through the test. */
 rnnscan_status problem_run(rnnscan_context *ctx, const problem *p, outputs *o);
+/* The run of p into o, its outputs poisoned with NaN. */
+rnnscan_run problem_poisoned_run(const problem *p, outputs *o);
 /* The same on an existing model (its description must be p's). */
 rnnscan_status problem_scan(rnnscan_model *model, const problem *p, outputs *o);
 
