@@ -1,8 +1,10 @@
 /* What the header's "Threads:" paragraph promises, tested: several threads,
  * released together by a barrier, each create their own context at the same
  * instant (OpenCL: the platform's first query included), make models and
- * scan several times side by side, round after round; every result is
- * checked against the reference computed beforehand on the main thread.
+ * scan several times side by side, round after round (host-side backends:
+ * also through a group of two models, whose own threads then run beside
+ * the workers'); every result is checked against the reference computed
+ * beforehand on the main thread.
  *
  * Built three ways by meson: without THREADS_OPENCL for the host-side
  * backends (reference, and cpu with THREADS_CPU); with THREADS_OPENCL for the
@@ -70,6 +72,39 @@ static void check(worker *k, const char *what, const problem *p, const float *go
 /* Creates the context, one model per case, scans each `scans` times and
  * checks every output; then frees it all.  Also makes one failing call, whose
  * detail must land in this thread's rnnscan_last_error() only. */
+/* Each case again through a group of two models (ours and one on a second
+ * context): the group's own threads scan beside the other workers'. */
+static void group_scans(worker *k, rnnscan_model **models, outputs *got, int round)
+{
+    workload *w = k->w;
+    rnnscan_context_options opts = {.backend = w->backend};
+    rnnscan_context *ctx2 = NULL;
+    rnnscan_status st = rnnscan_context_create(&opts, &ctx2);
+    for (int c = 0; st == RNNSCAN_OK && c < w->ncases; c++) {
+        const problem *p = &w->p[c];
+        rnnscan_model *pair[2] = {models[c], NULL};
+        rnnscan_group *g = NULL;
+        st = rnnscan_model_create(ctx2, &p->desc, p->views, &pair[1]);
+        if (st == RNNSCAN_OK)
+            st = rnnscan_group_create(pair, 2, &g);
+        if (st == RNNSCAN_OK) {
+            const rnnscan_run run = problem_poisoned_run(p, &got[c]);
+            st = rnnscan_group_scan(g, &run);
+        }
+        if (st == RNNSCAN_OK) {
+            check(k, "group y", p, got[c].y, w->want[c].y, p->y_elems, round);
+            check(k, "group h_n", p, got[c].h_n, w->want[c].h_n, p->h_elems, round);
+            if (got[c].c_n)
+                check(k, "group c_n", p, got[c].c_n, w->want[c].c_n, p->state_elems, round);
+        }
+        rnnscan_group_free(g);
+        rnnscan_model_free(pair[1]);
+    }
+    if (st != RNNSCAN_OK)
+        record(k, "round %d: group: %s: %s", round, rnnscan_status_name(st), rnnscan_last_error());
+    rnnscan_context_free(ctx2);
+}
+
 static void one_round(worker *k, int round)
 {
     workload *w = k->w;
@@ -127,6 +162,8 @@ static void one_round(worker *k, int round)
                 check(k, "c_n", p, o->c_n, w->want[c].c_n, p->state_elems, round);
             k->checked++;
         }
+    if (w->backend != RNNSCAN_BACKEND_OPENCL)
+        group_scans(k, models, got, round);
     /* a failure's detail is per thread: ours names our call, whatever the
      * others are doing */
     rnnscan_model *bad = NULL;
