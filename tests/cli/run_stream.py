@@ -181,6 +181,12 @@ with tempfile.TemporaryDirectory() as d:
         diff = same_files(single, multi) if not (r1.returncode or r2.returncode) else r1.stderr + r2.stderr
         report(not diff and len(ran) == 2 and sum(ran) == B, "opencl_two_devices",
                f"shares {ran}" + (f"; {diff}" if diff else ""))
+        # a deflated .npz input read by both devices' threads through one locked stream
+        r4 = run(lstm + ["--backend", "opencl", "--input", p("x_deflated.npz"), "--input-member", "x",
+                         "--out", p("two_deflated.npz"), "--device", "all", "--memory-limit", "40M"],
+                 two)
+        diff = same_files(single, p("two_deflated.npz")) if r4.returncode == 0 else r4.stderr
+        report(not diff, "opencl_two_devices_deflated_input", diff)
         r3 = run(args + ["--out", p("list.npz"), "--device", "0,1", "--quiet"], two)
         diff = same_files(single, p("list.npz")) if r3.returncode == 0 else r3.stderr
         report(not diff and r3.stderr == "", "opencl_device_list_quiet", diff)
