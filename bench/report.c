@@ -142,7 +142,8 @@ static void print_table(FILE *f, const bench_options *o, const bench_backend *be
         fprintf(f, "@all: an rnnscan_group over the devices above, one host thread each, the\n"
                    "  batch cut in proportion to the rates the group measured on its previous\n"
                    "  scans (the shares under the row are the last scan's); its times include\n"
-                   "  copying each device's sequences out of x and its outputs back.\n");
+                   "  copying each device's sequences out of x and its outputs back, and a new\n"
+                   "  share is a new batch size for AUTO (its probe then shows in max_ms).\n");
 }
 
 /* ---- CSV ----------------------------------------------------------------- */

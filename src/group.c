@@ -35,6 +35,7 @@ struct rnnscan_group {
     rnnscan_model *models[RNNSCAN_GROUP_MAX];
     double rate[RNNSCAN_GROUP_MAX]; /* sequence-steps per ms, averaged over scans; 0 unknown */
     int scans;                      /* completed */
+    size_t last_batch;              /* B of the last cut (0: none yet) */
     int shares[RNNSCAN_GROUP_MAX];  /* sequences per model on the last scan */
     group_part parts[RNNSCAN_GROUP_MAX];
     const rnnscan_run *run;         /* the caller's, during a scan */
@@ -98,7 +99,10 @@ int rnnscan_group_shares(const rnnscan_group *group, int *shares, int capacity)
 }
 
 /* Cuts the batch in proportion to the measured rates (equal ranges until
- * every model has one). */
+ * every model has one).  A cut that moves no range by more than a tenth
+ * (or one sequence) keeps the last scan's for the same batch: each model
+ * then keeps its batch size, which AUTO's schedule choice and kernel
+ * caches are keyed on, instead of following every noisy scan. */
 static void cut_batch(rnnscan_group *g, size_t B)
 {
     int measured = 1;
@@ -107,7 +111,9 @@ static void cut_batch(rnnscan_group *g, size_t B)
         measured &= g->rate[k] > 0;
         total += g->rate[k];
     }
+    size_t ends[RNNSCAN_GROUP_MAX];
     double sum = 0;
+    int moved = g->last_batch != B;
     size_t prev = 0;
     for (int k = 0; k < g->count; k++) {
         sum += measured ? g->rate[k] : 1.0;
@@ -115,9 +121,18 @@ static void cut_batch(rnnscan_group *g, size_t B)
                          ? B
                          : (size_t)((double)B * sum / (measured ? total : g->count) + 0.5);
         end = end < prev ? prev : end > B ? B : end;
-        g->parts[k].b0 = prev;
-        g->parts[k].n = end - prev;
+        const size_t n = end - prev, was = g->parts[k].n;
+        const size_t slack = was / 10 > 1 ? was / 10 : 1;
+        moved |= n > was + slack || n + slack < was;
+        ends[k] = end;
         prev = end;
+    }
+    g->last_batch = B;
+    if (!moved)
+        return;
+    for (int k = 0; k < g->count; k++) {
+        g->parts[k].b0 = k ? ends[k - 1] : 0;
+        g->parts[k].n = ends[k] - g->parts[k].b0;
     }
 }
 
