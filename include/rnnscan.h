@@ -423,8 +423,8 @@ RNNSCAN_API rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, c
  * sequences, in proportion to each model's rate measured on the group's
  * previous scans (equal ranges on the first two: the first warms the models
  * up, and its times are not used; a cut is kept until a share would move by
- * more than a tenth), each range scanned by its
- * model on its own thread.  Every sequence's results are those its model
+ * more than a tenth), each range scanned by its model on its own thread.
+ * Every sequence's results are those its model
  * gives it alone (bit for bit on the reference and OpenCL backends).  Where
  * a layout interleaves sequences (time-major x and y, every state array) a
  * range is copied out and its results copied back: the time-major input and
