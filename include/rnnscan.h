@@ -424,12 +424,12 @@ RNNSCAN_API rnnscan_status rnnscan_model_step(rnnscan_model *model, int batch, c
  * previous scans (equal ranges on the first two: the first warms the models
  * up, and its times are not used; a cut is kept until a share would move by
  * more than a tenth), each range scanned by its model on its own thread.
- * Every sequence's results are those its model
- * gives it alone (bit for bit on the reference and OpenCL backends).  Where
- * a layout interleaves sequences (time-major x and y, every state array) a
- * range is copied out and its results copied back: the time-major input and
- * output are held twice.  The group borrows the models: free it first, and
- * use them for nothing else during its scans. */
+ * Every sequence's results are those its model gives it alone (bit for bit
+ * on the reference and OpenCL backends).  Where a layout interleaves
+ * sequences (time-major x and y, every state array) a range is copied out
+ * and its results copied back: the time-major input and output are held
+ * twice.  The group borrows the models: free it first, and use them for
+ * nothing else during its scans. */
 #define RNNSCAN_GROUP_MAX 64
 typedef struct rnnscan_group rnnscan_group;
 
@@ -531,10 +531,11 @@ RNNSCAN_API rnnscan_status rnnscan_npy_reader_open(const char *path, rnnscan_npy
 /*! rnnscan_npy_reader_open_npz() : the same for one member of a .npz, named
  *  as np.load names it (with or without ".npy"; NULL: the archive's only
  *  member, INVALID_ARGUMENT listing them when there are several;
- *  FORMAT_ERROR listing them when it is absent).  A stored member (np.savez) is read at any offset; a
- *  deflated one (np.savez_compressed) is decompressed forward through
- *  libzip's stream, from its beginning again whenever a read goes back, so
- *  read it in increasing order.  Reads are serialised by a lock. */
+ *  FORMAT_ERROR listing them when it is absent).  A stored member
+ *  (np.savez) is read at any offset; a deflated one (np.savez_compressed)
+ *  is decompressed forward through libzip's stream, from its beginning
+ *  again whenever a read goes back, so read it in increasing order.  Reads
+ *  are serialised by a lock. */
 RNNSCAN_API rnnscan_status rnnscan_npy_reader_open_npz(const char *path, const char *member,
                                                        rnnscan_npy_reader **out);
 /*! rnnscan_npy_reader_shape() : fills shape, returns ndim (-1 for NULL). */
