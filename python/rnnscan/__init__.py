@@ -15,12 +15,14 @@ from ._torch import from_torch
 from .errors import (BuildFailed, DeviceNotFound, Error, FileError, FormatError,
                      InvalidArgument, NoDevice, NotSupported, OpenCLError, OutOfMemory,
                      TooLarge)
+from .group import Group, group
 from .model import Model
 
 __version__ = _text(_lib.rnnscan_version_string())
 
 __all__ = [
-    "from_torch", "load_npz", "load_onnx", "devices", "context", "Model", "Context", "Device",
+    "from_torch", "load_npz", "load_onnx", "devices", "context", "group", "Model", "Group",
+    "Context", "Device",
     "Error", "InvalidArgument", "NotSupported", "OutOfMemory", "TooLarge", "NoDevice",
     "DeviceNotFound", "OpenCLError", "BuildFailed", "FileError", "FormatError",
 ]

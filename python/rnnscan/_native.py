@@ -65,6 +65,10 @@ _PROTOTYPES = {
     "rnnscan_model_load_npz": (c_int, [c_void_p, c_char_p, POINTER(s.ModelDesc),
                                        POINTER(c_void_p)]),
     "rnnscan_model_load_onnx": (c_int, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
+    "rnnscan_group_create": (c_int, [POINTER(c_void_p), c_int, POINTER(c_void_p)]),
+    "rnnscan_group_scan": (c_int, [c_void_p, POINTER(s.Run)]),
+    "rnnscan_group_shares": (c_int, [c_void_p, POINTER(c_int), c_int]),
+    "rnnscan_group_free": (None, [c_void_p]),
 }
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _function = getattr(lib, _name)

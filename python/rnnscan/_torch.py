@@ -3,7 +3,9 @@ import numpy as np
 
 from . import _context, _native, _structs
 from ._native import lib
-from .errors import InvalidArgument, NotSupported
+from ._devices import devices
+from .errors import InvalidArgument, NoDevice, NotSupported
+from .group import Group
 from .model import Model
 
 # nn.RNNBase.mode -> rnnscan's cell name
@@ -18,10 +20,16 @@ def from_torch(module, backend="opencl", device=None, schedule="auto", weight_ty
     reach the model.
 
     backend: "opencl", "cpu" or "reference"; device: an OpenCL device (see
-    rnnscan.context); schedule: "auto", "host" or "persistent" (OpenCL);
-    weight_type: "f32", "f16" or "bf16" (weights rounded once, math in float32).
+    rnnscan.context), or several - "all", a list such as [0, 1], or "0,1" -
+    for a Group that splits each batch between them; schedule: "auto",
+    "host" or "persistent" (OpenCL); weight_type: "f32", "f16" or "bf16"
+    (weights rounded once, math in float32).
     """
     import torch
+
+    several = _device_list(backend, device)
+    if several is not None:
+        return Group([from_torch(module, backend, d, schedule, weight_type) for d in several])
 
     if not isinstance(module, torch.nn.RNNBase):
         raise InvalidArgument("from_torch takes an nn.RNN, nn.LSTM or nn.GRU, not %s"
@@ -54,6 +62,25 @@ def from_torch(module, backend="opencl", device=None, schedule="auto", weight_ty
     shared = _context.context(backend, device)
     return Model(shared, lambda ctx, out: lib.rnnscan_model_create(ctx, desc, weights, out),
                  schedule)
+
+
+def _device_list(backend, device):
+    """The devices of "all", [0, 1] or "0,1"; None for one device."""
+    if isinstance(device, (list, tuple)):
+        several = list(device)
+    elif isinstance(device, str) and (device == "all" or "," in device):
+        several = ([d.index for d in devices()] if device == "all"
+                   else [part.strip() for part in device.split(",") if part.strip()])
+        if not several:
+            raise NoDevice("device=%r: no OpenCL device found" % device)
+    else:
+        return None
+    if backend != "opencl":
+        raise InvalidArgument("device=%r: a list of devices is for the opencl backend, not %s"
+                              % (device, backend))
+    if not several:
+        raise InvalidArgument("device=[]: no device named")
+    return several
 
 
 def _layer_directions(module):

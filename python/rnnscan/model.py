@@ -129,6 +129,17 @@ class Model:
         enforce_sorted=False): outputs past a length are 0, and h_n / c_n are
         each sequence's state at its own last step.  numpy in, numpy out;
         torch in, torch out (CPU tensors; no autograd)."""
+        return self._forward(x, hx, lengths, self._scan)
+
+    def _scan(self, run):
+        with self._context.lock:
+            handle = self._live_handle()
+            check(lib.rnnscan_model_scan(handle, byref(run)),
+                  lambda: text(lib.rnnscan_model_error(handle)))
+
+    def _forward(self, x, hx, lengths, scan):
+        """__call__'s work around scan(run), which runs the rnnscan_run
+        (this model's scan, or a group's)."""
         as_tensor = _arrays.is_tensor(x)
         x = _arrays.as_float32("x", x)
         unbatched = x.ndim == 2
@@ -154,10 +165,7 @@ class Model:
             c0=_arrays.address(c0), lengths=_arrays.address(lengths), y=y.ctypes.data,
             h_n=h_n.ctypes.data, c_n=_arrays.address(c_n),
             schedule=_structs.SCHEDULES.index(self._schedule))
-        with self._context.lock:
-            handle = self._live_handle()
-            check(lib.rnnscan_model_scan(handle, byref(run)),
-                  lambda: text(lib.rnnscan_model_error(handle)))
+        scan(run)
 
         if unbatched:
             y, h_n = y.reshape(y.shape[0] * y.shape[1], -1), h_n[:, 0]
