@@ -197,6 +197,7 @@ static int check_state(const char *name, const rnnscan_array *a, size_t LD, size
 
 typedef struct run_data {
     rnnscan_npy_reader *x_reader;
+    int x_is_npz;            /* --input is an .npz archive */
     rnnscan_array x, h0, c0; /* x: only when it cannot be read in slices */
     rnnscan_int_array lengths;
 } run_data;
@@ -330,7 +331,7 @@ static int is_zip(const char *path)
  * 0 after printing an error. */
 static int open_input(const run_options *o, run_data *d)
 {
-    const int npz = is_zip(o->input);
+    const int npz = d->x_is_npz = is_zip(o->input);
     if (o->input_member && !npz)
         return fail("--input-member goes with an .npz --input; '%s' is not one", o->input), 0;
     const rnnscan_status st =
@@ -343,9 +344,9 @@ static int open_input(const run_options *o, run_data *d)
 }
 
 /* The whole input in memory (a Fortran-order array cannot be read in slices). */
-static int read_input_whole(const run_options *o, rnnscan_array *x)
+static int read_input_whole(const run_options *o, const run_data *d, rnnscan_array *x)
 {
-    if (!is_zip(o->input))
+    if (!d->x_is_npz)
         return rnnscan_npy_read(o->input, x) == RNNSCAN_OK;
     rnnscan_npz *npz = NULL;
     int ok = rnnscan_npz_open(o->input, &npz) == RNNSCAN_OK &&
@@ -374,7 +375,7 @@ static int load_inputs(const run_options *o, const rnnscan_model_desc *desc, siz
                     o->batch_first ? "(B, T, X)" : "(T, B, X)", desc->input_size,
                     shape_str(shape, ndim, got, sizeof got)), 0;
     if (rnnscan_npy_reader_read(d->x_reader, 0, 0, NULL) == RNNSCAN_NOT_SUPPORTED &&
-        !read_input_whole(o, &d->x)) /* Fortran order: read it whole */
+        !read_input_whole(o, d, &d->x)) /* Fortran order: read it whole */
         return fail("%s", rnnscan_last_error()), 0;
     const size_t T = o->batch_first ? shape[1] : shape[0];
     const size_t B = o->batch_first ? shape[0] : shape[1];

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -210,13 +209,6 @@ static void finish_part(rnnscan_group *g, group_part *p)
         copy_rows(p->own[5], r->c_n, LD, B, p->b0, p->n, (size_t)d->hidden, 0);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return 1e3 * (double)ts.tv_sec + 1e-6 * (double)ts.tv_nsec;
-}
-
 typedef struct part_job {
     rnnscan_group *g;
     group_part *p;
@@ -226,7 +218,7 @@ static void *run_part(void *arg)
 {
     part_job *job = arg;
     group_part *p = job->p;
-    const double start = now_ms();
+    const double start = rnnscan_now_ms();
     p->status = prepare_part(job->g, p);
     if (p->status == RNNSCAN_OK)
         p->status = rnnscan_model_scan(p->model, &p->run);
@@ -236,7 +228,7 @@ static void *run_part(void *arg)
         snprintf(p->error, sizeof p->error, "%s", rnnscan_last_error());
     for (int i = 0; i < 6; i++)
         free(p->own[i]);
-    p->ms = now_ms() - start;
+    p->ms = rnnscan_now_ms() - start;
     return NULL;
 }
 

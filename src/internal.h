@@ -34,6 +34,10 @@ void rnnscan_keep_error(rnnscan_errbuf *err);
             return try_status_;                  \
     } while (0)
 
+/* A monotonic clock, in milliseconds (OpenCL build and probe timings, a
+ * group's per-device rates). */
+double rnnscan_now_ms(void);
+
 /* Overflow-checked size arithmetic: returns 0 and leaves *out alone on overflow. */
 int rnnscan_mul_size(size_t *out, size_t a, size_t b);
 int rnnscan_mul3_size(size_t *out, size_t a, size_t b, size_t c);

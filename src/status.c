@@ -1,7 +1,9 @@
-/* Status names and messages, and where failure details are kept. */
+/* Status names and messages, where failure details are kept, and the small
+ * helpers every part shares (size arithmetic, a clock). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -93,4 +95,11 @@ const char *rnnscan_version_string(void)
 {
     return RNNSCAN_STR_(RNNSCAN_VERSION_MAJOR) "." RNNSCAN_STR_(
         RNNSCAN_VERSION_MINOR) "." RNNSCAN_STR_(RNNSCAN_VERSION_PATCH);
+}
+
+double rnnscan_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }

@@ -97,8 +97,6 @@ struct cl_variant;
 rnnscan_status rnnscan_cl_program_get(cl_backend *cl, rnnscan_errbuf *err,
                                       const struct cl_variant *v, const cl_program_entry **out,
                                       double *build_ms);
-/* A monotonic clock, in milliseconds (build and probe timings). */
-double rnnscan_cl_now_ms(void);
 /* Frees the programs cached after the first `keep` (a failed model create
  * leaves the context as it found it), or every one. */
 void rnnscan_cl_programs_truncate(cl_backend *cl, int keep);

@@ -6,20 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cl_variant.h"
 
 static const char *const kernel_names[] = {"input_projection", "rnnscan_step",
                                            "rnnscan_persistent", "rnnscan_state_projection",
                                            "rnnscan_reset_gate"};
-
-double rnnscan_cl_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void entry_free(cl_program_entry *e)
 {
@@ -82,9 +74,9 @@ static rnnscan_status build(cl_backend *cl, rnnscan_errbuf *err, const cl_varian
         e->program = NULL;
         return rnnscan_cl_fail(err, "clCreateProgramWithSource", rc, "loading the kernels");
     }
-    double t0 = rnnscan_cl_now_ms();
+    double t0 = rnnscan_now_ms();
     rc = clBuildProgram(e->program, 1, &cl->device, options, NULL, NULL);
-    e->build_ms = rnnscan_cl_now_ms() - t0;
+    e->build_ms = rnnscan_now_ms() - t0;
     if (rc != CL_SUCCESS)
         return build_failure(cl, err, e->program, rc, options);
     const char *name = kernel_names[v->entry];

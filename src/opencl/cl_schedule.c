@@ -137,9 +137,9 @@ static rnnscan_status time_scan(const probe *pr, rnnscan_schedule s, int T, doub
                                 .y_elems = TB * m->dims.directions * m->dims.hidden,
                                 .state_elems = (size_t)pr->B * m->dims.hidden,
                                 .gates_elems = TB * m->dims.rows};
-    const double t0 = rnnscan_cl_now_ms();
+    const double t0 = rnnscan_now_ms();
     RNNSCAN_TRY(cl_run_scan(pr->m, &run, &d));
-    *ms = rnnscan_cl_now_ms() - t0;
+    *ms = rnnscan_now_ms() - t0;
     return RNNSCAN_OK;
 }
 
