@@ -63,12 +63,15 @@ static shape sweep_shapes[] = {
 
 /* The features: 1, H = 1, primes, B >= 300 (with lengths: a long tail of
  * ending sequences), B = 1, sizes around the vector width (8) and the
- * kernels' panel width (16), and one with products large enough that a
- * backend hands them to a BLAS library. */
+ * kernels' panel width (16), one with products large enough that a
+ * backend hands them to a BLAS library, and small batches with enough
+ * recurrent work that the cpu backend shares each step's product among a
+ * team of threads (cpu_team.c: B < 16, CPU_TEAM_MIN_SCAN_MACS). */
 static shape feature_shapes[] = {
     {1, 1, 1, 1},    {7, 3, 5, 11},   {9, 2, 13, 1},  {5, 307, 17, 7}, {13, 5, 3, 31},
     {11, 1, 29, 17}, {6, 37, 19, 23}, {3, 2, 65, 64}, {4, 9, 8, 16},   {8, 4, 33, 130},
     {3, 64, 65, 257}, /* large enough for the cpu backend's OpenBLAS sgemm path */
+    {48, 5, 37, 137}, {44, 1, 29, 257}, /* a cpu team: LSTM and GRU always, others with 2 layers */
 };
 
 #define COUNT(a) (sizeof(a) / sizeof(a)[0])

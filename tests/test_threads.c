@@ -289,14 +289,17 @@ static void run_and_check(rnnscan_backend backend, int threads, int rounds, int 
 #endif
 
 #ifndef THREADS_OPENCL
-/* Small shapes for the host-side loops, and one with products big enough for
+/* Small shapes for the host-side loops, one with products big enough for
  * the cpu backend's OpenBLAS sgemm (cpu_gemm.c's thresholds), so several
- * threads call into OpenBLAS's own thread pool at once. */
+ * threads call into OpenBLAS's own thread pool at once, and one with a small
+ * batch and enough recurrent work (CPU_TEAM_MIN_SCAN_MACS) that every cpu
+ * scan starts its own team of threads (cpu_team.c). */
 static const test_case host_cases[] = {
     {.cell = RNNSCAN_CELL_LSTM, .T = 9, .B = 5, .X = 7, .H = 11, .bias = 1, .state = 1},
     {.cell = RNNSCAN_CELL_GRU, .T = 6, .B = 7, .X = 5, .H = 9, .bias = 1, .layers = 2,
      .bidir = 1, .lengths = 1},
     {.cell = RNNSCAN_CELL_RNN_TANH, .T = 2, .B = 64, .X = 65, .H = 257, .bias = 1, .state = 1},
+    {.cell = RNNSCAN_CELL_LSTM, .T = 48, .B = 3, .X = 9, .H = 137, .bias = 1, .state = 1},
 };
 #define HOST_CASES (int)(sizeof host_cases / sizeof host_cases[0])
 

@@ -6,7 +6,9 @@
  *               weights packed once (the packed copies cost as much memory as
  *               the weights themselves, half for 16-bit weights)
  * cpu_tile.h    the small kernel's body, also compiled by
- * cpu_gemm_f16c.c  for f16 panels with F16C instructions
+ * cpu_gemm_avx2.c  for 16-bit panels decoded with AVX2 / F16C instructions
+ * cpu_team.c    threads sharing a scan's few-row products (a mat-vec per
+ *               step when the batch is 1) by ranges of panels
  * cpu_cells.c   the cell descriptors (one const row per cell variant) and
  *               their fused activations + state updates (cpu_math.h: exp, tanh)
  * cpu_variants.c  ONNX's cell variants (rnnscan_variant not plain): their rows
@@ -27,6 +29,14 @@
 #include "../internal.h"
 
 #define CPU_PANEL 16 /* columns per packed weight panel of the small kernel */
+/* Products of fewer rows go to the small kernel (or sgemv), never to sgemm,
+ * and a scan whose batch is smaller has a team of threads (cpu_team.c) when
+ * its recurrent product is large; cpu_gemm.c has the measurements. */
+#define CPU_SMALL_MIN_ROWS 16
+/* A scan starts a team when its recurrent products (multiply-adds, all
+ * steps) reach this: starting and joining the threads (tens of
+ * microseconds) would cost more than a second core gains on less. */
+#define CPU_TEAM_MIN_SCAN_MACS (1 << 23)
 
 /* W^T of a [n][k] row-major W, for the small kernel: ceil(n / 16) panels of
  * [k][16] values, columns past n zero; floats, or for a bf16 model (and an
@@ -35,6 +45,7 @@
 typedef struct cpu_packed {
     int n, k;
     rnnscan_weight_type type;
+    int avx2; /* 16-bit panels decoded by cpu_gemm_avx2.c (the CPU has AVX2, FMA, F16C) */
     void *data;
 } cpu_packed;
 
@@ -163,21 +174,33 @@ void cpu_state_out(const cpu_order *o, const float *src, int H, float *dst);
 int cpu_pack(const float *w, int n, int k, rnnscan_weight_type type, cpu_packed *out);
 void cpu_packed_free(cpu_packed *p);
 
+/* Threads sharing the few-row products of one scan (cpu_team.c); NULL
+ * (one thread) when `threads` < 2 or a thread cannot be started. */
+typedef struct cpu_team cpu_team;
+cpu_team *cpu_team_start(int threads);
+void cpu_team_stop(cpu_team *team);
+/* Threads in a team (1 for NULL). */
+int cpu_team_size(const cpu_team *team);
+/* The small kernel's product with its panels split among the team, the
+ * calling thread taking the first range; returns when all are done. */
+void cpu_team_gemm(cpu_team *team, int M, const float *A, size_t lda, const cpu_packed *w,
+                   float *C, size_t ldc, int accumulate);
+
 /* C[m][0..N) (+)= A[m][0..K) . W[0..N)[0..K) for m < M, W in PyTorch's
  * layout and Wp its packed copy; accumulate = 0 overwrites C.  Picks
- * OpenBLAS sgemm / sgemv or the small kernel by shape (16-bit panels: the
- * small kernel on them from 2 to 15 rows, sgemv for one). */
-void cpu_product(int M, int N, int K, const float *A, size_t lda, const float *W,
+ * OpenBLAS sgemm / sgemv or the small kernel by shape; with a team (NULL:
+ * none), products of under 16 rows run on it. */
+void cpu_product(cpu_team *team, int M, int N, int K, const float *A, size_t lda, const float *W,
                  const cpu_packed *Wp, float *C, size_t ldc, int accumulate);
-/* f16 panels with F16C (cpu_gemm_f16c.c), where cpu_has_f16c(). */
-void cpu_gemm_small_f16c(int M, const float *A, size_t lda, const cpu_packed *w, float *C,
-                         size_t ldc, int accumulate);
+/* 16-bit panels with AVX2 decoding (cpu_gemm_avx2.c), where Wp->avx2. */
+void cpu_gemm_half_avx2(int M, const float *A, size_t lda, const cpu_packed *w, int p0, int p1,
+                        float *C, size_t ldc, int accumulate);
 /* Whether this build and CPU can decode f16 with F16C (AVX2 + FMA + F16C). */
 int cpu_has_f16c(void);
 
-/* The small kernel alone. */
-void cpu_gemm_small(int M, const float *A, size_t lda, const cpu_packed *w, float *C, size_t ldc,
-                    int accumulate);
+/* The small kernel alone, on panels [p0, p1) of w: columns [16 p0, 16 p1). */
+void cpu_gemm_panels(int M, const float *A, size_t lda, const cpu_packed *w, int p0, int p1,
+                     float *C, size_t ldc, int accumulate);
 /* Threads OpenBLAS uses. */
 int cpu_blas_threads(void);
 
