@@ -1,9 +1,9 @@
 /* The cpu backend's team of threads (src/cpu/cpu_team.c): a product split
  * among 2, 3 or 8 threads gives exactly what one thread gives (each column is
  * computed by one thread over all of K, in the same order), for every weight
- * type, row count (1 to 15, a scan's steps; 40, its projections) and panel count (ragged last panels, fewer panels
- * than threads), overwriting or accumulating, and writes nothing outside C's
- * columns.  Many products in a row, and products after the workers have gone
+ * type, row count (1 to 15, a scan's steps; 40, its projections) and panel
+ * count (ragged last panels, fewer panels than threads), overwriting or
+ * accumulating, and writes nothing outside C's columns.  Many products in a row, and products after the workers have gone
  * to sleep, check the hand-off.  Against the reference, in whole scans:
  * tests/test_backend_vs_reference.c (feature shapes with a team). */
 #include <criterion/criterion.h>
@@ -26,7 +26,7 @@ static float uniform(float lo, float hi)
 
 typedef struct product {
     int M, N, K;
-    float *A, *W, *C_one, *C_team;
+    float *A, *W, *C_one, *C_team, *C_before;
     cpu_packed packed;
 } product;
 
@@ -38,7 +38,8 @@ static void product_make(product *p, int M, int N, int K, rnnscan_weight_type ty
     p->W = malloc(sizeof(float) * (size_t)N * (size_t)K);
     p->C_one = malloc(sizeof(float) * (size_t)M * ldc);
     p->C_team = malloc(sizeof(float) * (size_t)M * ldc);
-    cr_assert(p->A && p->W && p->C_one && p->C_team);
+    p->C_before = malloc(sizeof(float) * (size_t)M * ldc);
+    cr_assert(p->A && p->W && p->C_one && p->C_team && p->C_before);
     const float bound = 1.0f / sqrtf((float)K); /* PyTorch's init: no saturation, no zeros */
     for (size_t i = 0; i < (size_t)M * (size_t)K; i++)
         p->A[i] = uniform(-1.0f, 1.0f);
@@ -51,15 +52,15 @@ static void product_make(product *p, int M, int N, int K, rnnscan_weight_type ty
 static void product_free(product *p)
 {
     cpu_packed_free(&p->packed);
-    free(p->A), free(p->W), free(p->C_one), free(p->C_team);
+    free(p->A), free(p->W), free(p->C_one), free(p->C_team), free(p->C_before);
 }
 
-/* C filled with the same values in both copies (the guard columns too). */
+/* C filled with the same values in every copy (the guard columns too). */
 static void fill_c(product *p)
 {
     const size_t n = (size_t)p->M * ((size_t)p->N + LDC_EXTRA);
     for (size_t i = 0; i < n; i++)
-        p->C_one[i] = p->C_team[i] = uniform(-2.0f, 2.0f);
+        p->C_one[i] = p->C_team[i] = p->C_before[i] = uniform(-2.0f, 2.0f);
 }
 
 /* One thread against the team, both from the same C; bit for bit. */
@@ -73,6 +74,10 @@ static void check_product(cpu_team *team, product *p, int accumulate, const char
     cr_assert(memcmp(p->C_one, p->C_team, sizeof(float) * (size_t)p->M * ldc) == 0,
               "%s: M=%d N=%d K=%d accumulate=%d, team of %d: differs from one thread", what,
               p->M, p->N, p->K, accumulate, cpu_team_size(team));
+    for (int m = 0; m < p->M; m++) /* the guard columns right of each row: untouched */
+        cr_assert(memcmp(p->C_team + (size_t)m * ldc + p->N, p->C_before + (size_t)m * ldc + p->N,
+                         sizeof(float) * LDC_EXTRA) == 0,
+                  "%s: M=%d N=%d K=%d: row %d written past column N", what, p->M, p->N, p->K, m);
 }
 
 /* The product is not a no-op: C moved from what it was filled with. */
