@@ -202,8 +202,11 @@ void cpu_team_gemm(cpu_team *t, int M, const float *A, size_t lda, const cpu_pac
     publish(t);
     run_part(&t->job, 0);
     const double yield_after = rnnscan_now_ms() + CPU_TEAM_SPIN_MS;
+    int yielding = 0;
     for (int i = 0; atomic_load_explicit(&t->pending, memory_order_acquire) > 0; i++) {
-        if (i >= 64 && rnnscan_now_ms() > yield_after)
+        if (!yielding && i % 64 == 63)
+            yielding = rnnscan_now_ms() > yield_after;
+        if (yielding)
             sched_yield();
         else
             cpu_relax();
