@@ -3,8 +3,9 @@
  * computed by one thread over all of K, in the same order), for every weight
  * type, row count (1 to 15, a scan's steps; 40, its projections) and panel
  * count (ragged last panels, fewer panels than threads), overwriting or
- * accumulating, and writes nothing outside C's columns.  Many products in a row, and products after the workers have gone
- * to sleep, check the hand-off.  Against the reference, in whole scans:
+ * accumulating, and writes nothing outside C's columns.  Many products in a
+ * row, and products after the workers have gone to sleep, check the
+ * hand-off.  Against the reference, in whole scans:
  * tests/test_backend_vs_reference.c (feature shapes with a team). */
 #include <criterion/criterion.h>
 #include <math.h>

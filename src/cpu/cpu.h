@@ -7,8 +7,8 @@
  *               the weights themselves, half for 16-bit weights)
  * cpu_tile.h    the small kernel's body, also compiled by
  * cpu_gemm_avx2.c  for 16-bit panels decoded with AVX2 / F16C instructions
- * cpu_team.c    threads sharing a scan's few-row products (a mat-vec per
- *               step when the batch is 1) by ranges of panels
+ * cpu_team.c    threads sharing a small-batch scan's products (a mat-vec
+ *               per step when the batch is 1) by ranges of panels
  * cpu_cells.c   the cell descriptors (one const row per cell variant) and
  *               their fused activations + state updates (cpu_math.h: exp, tanh)
  * cpu_variants.c  ONNX's cell variants (rnnscan_variant not plain): their rows
@@ -174,8 +174,8 @@ void cpu_state_out(const cpu_order *o, const float *src, int H, float *dst);
 int cpu_pack(const float *w, int n, int k, rnnscan_weight_type type, cpu_packed *out);
 void cpu_packed_free(cpu_packed *p);
 
-/* Threads sharing the few-row products of one scan (cpu_team.c); NULL
- * (one thread) when `threads` < 2 or a thread cannot be started. */
+/* Threads sharing the products of one small-batch scan (cpu_team.c); NULL
+ * (one thread) when `threads` < 2 or no thread can be started. */
 typedef struct cpu_team cpu_team;
 cpu_team *cpu_team_start(int threads);
 void cpu_team_stop(cpu_team *team);
@@ -187,9 +187,9 @@ void cpu_team_gemm(cpu_team *team, int M, const float *A, size_t lda, const cpu_
                    float *C, size_t ldc, int accumulate);
 
 /* C[m][0..N) (+)= A[m][0..K) . W[0..N)[0..K) for m < M, W in PyTorch's
- * layout and Wp its packed copy; accumulate = 0 overwrites C.  Picks
- * OpenBLAS sgemm / sgemv or the small kernel by shape; with a team (NULL:
- * none), products of under 16 rows run on it. */
+ * layout and Wp its packed copy; accumulate = 0 overwrites C.  With a team
+ * (NULL: none), the small kernel on the team; else OpenBLAS sgemm / sgemv
+ * or the small kernel by shape. */
 void cpu_product(cpu_team *team, int M, int N, int K, const float *A, size_t lda, const float *W,
                  const cpu_packed *Wp, float *C, size_t ldc, int accumulate);
 /* 16-bit panels with AVX2 decoding (cpu_gemm_avx2.c), where Wp->avx2. */

@@ -41,7 +41,7 @@ typedef struct pass {
     const cpu_cell *cell; /* the model's descriptor row and step kernel */
     const cpu_order *o;
     const cpu_layer *cl;
-    cpu_team *team;  /* shares the few-row products, or NULL */
+    cpu_team *team;  /* runs the products (a small batch), or NULL */
     const float *in; /* packed [rows][cl->input] */
     float *out;      /* packed [rows][D*S], this direction's columns at dir*S */
     int dir, back, steps_per_chunk, has_h0; /* back: runs backwards (dir 1, or reverse) */
@@ -71,8 +71,8 @@ static void recur_reset_before(const pass *p, int n, float *g)
     const int N = (int)p->m->dims.rows, H = p->m->dims.hidden, before = cl->hh.n;
     cpu_product(p->team, n, before, H, p->h, (size_t)H, cl->w_hh, &cl->hh, g, (size_t)N, 1);
     p->cell->reset(n, H, g, cl->bias, p->h, p->rh, &p->variant);
-    cpu_product(p->team, n, H, H, p->rh, (size_t)H, cl->w_hh + (size_t)before * H, &cl->hh_n, g + before,
-                (size_t)N, 1);
+    cpu_product(p->team, n, H, H, p->rh, (size_t)H, cl->w_hh + (size_t)before * H, &cl->hh_n,
+                g + before, (size_t)N, 1);
 }
 
 /* h W_hh^T for the n running sequences: added onto g, or into gh when the
@@ -86,7 +86,8 @@ static void recur(const pass *p, int n, float *g)
     const int apart = p->cell->desc->hh_apart != 0;
     const int N = (int)p->m->dims.rows, S = p->m->dims.state;
     float *dst = apart ? p->gh : g;
-    cpu_product(p->team, n, N, S, p->h, (size_t)S, p->cl->w_hh, &p->cl->hh, dst, (size_t)N, !apart);
+    cpu_product(p->team, n, N, S, p->h, (size_t)S, p->cl->w_hh, &p->cl->hh, dst, (size_t)N,
+                !apart);
 }
 
 /* With a projection: h = unproj W_hr^T for the n running sequences, copied to
@@ -94,7 +95,8 @@ static void recur(const pass *p, int n, float *g)
 static void project_state(const pass *p, int n, float *out, size_t ldout)
 {
     const int P = p->m->dims.proj, H = p->m->dims.hidden;
-    cpu_product(p->team, n, P, H, p->unproj, (size_t)H, p->cl->w_hr, &p->cl->hr, p->h, (size_t)P, 0);
+    cpu_product(p->team, n, P, H, p->unproj, (size_t)H, p->cl->w_hr, &p->cl->hr, p->h, (size_t)P,
+                0);
     for (int b = 0; b < n; b++)
         memcpy(out + (size_t)b * ldout, p->h + (size_t)b * P, (size_t)P * sizeof *out);
 }
@@ -219,7 +221,8 @@ rnnscan_status cpu_scan(rnnscan_model *m, const rnnscan_run *run, const rnnscan_
     /* A small batch's step is a few-row product bound by reading W_hh: a
      * team of threads shares it (one thread when none can start) */
     cpu_team *team = NULL;
-    if (B < CPU_SMALL_MIN_ROWS && (double)rows * (double)GH * S * L * D >= CPU_TEAM_MIN_SCAN_MACS)
+    const double recurrent_macs = (double)rows * (double)GH * S * L * D;
+    if (B < CPU_SMALL_MIN_ROWS && recurrent_macs >= CPU_TEAM_MIN_SCAN_MACS)
         team = cpu_team_start(cpu_blas_threads());
     pass p = {.m = m, .cell = &cm->cell, .o = &o, .team = team, .steps_per_chunk = (int)steps,
               .has_h0 = run->h0 != NULL, .gx = (float *)(base + at_gx),
