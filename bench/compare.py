@@ -11,8 +11,13 @@ table (median ms) with ratios:
     OpenCL backend with both schedules ("opencl": host loop, the default;
     "opencl-persistent": one launch per layer).
 
+With --bf16, also bf16 weights: rnnscan's backends with `--weight-type bf16`
+("rnnscan/cpu-bf16", ...) and oneDNN's bf16 RNN ("onednn-bf16": bf16 inputs,
+outputs and weights), where oneDNN has one on this CPU (n/a, with oneDNN's
+answer, where not).
+
 Run with Debian's python3 (numpy, python3-torch, python3-matplotlib):
-  /usr/bin/python3 bench/compare.py [--cases notebook,batched] [--runs 7] [--plot out.png]
+  /usr/bin/python3 bench/compare.py [--cases notebook,batched] [--runs 7] [--bf16] [--plot out.png]
 """
 import argparse
 import csv
@@ -185,22 +190,30 @@ def build_onednn(tmp):
     return exe, None
 
 
-def onednn_run(exe, case, args):
-    """oneDNN on one case, in its own process (one failure costs one case)."""
+def onednn_run(exe, case, args, bf16=False):
+    """oneDNN on one case (bf16: its bf16 RNN), in its own process (one
+    failure costs one case)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
-    r = subprocess.run([exe, "--runs", str(args.runs), "--warmup", "1", case.spec],
+    spec = case.spec + (":bf16" if bf16 else "")
+    r = subprocess.run([exe, "--runs", str(args.runs), "--warmup", "1", spec],
                        capture_output=True, text=True, env=env)
     if r.returncode != 0 or not r.stdout.strip():
         return Timing(note="onednn_rnn failed: " + r.stderr.strip()[-200:])
-    med, lo, hi = map(float, r.stdout.split()[1:4])
+    fields = r.stdout.split()
+    if fields[1] == "unsupported:":
+        return Timing(note=r.stdout.strip().split(" ", 2)[2])
+    med, lo, hi = map(float, fields[1:4])
     return Timing(med, lo, hi, args.runs)
 
 
 def rnnscan_run(case, args):
     """{backend: Timing} for one case from `rnnscan bench --csv`; the OpenCL
-    backend's persistent schedule as "opencl-persistent"."""
+    backend's persistent schedule as "opencl-persistent", bf16 weights
+    (--bf16) as "cpu-bf16" and so on."""
     cmd = [args.rnnscan, "bench", "--csv", "--runs", str(max(args.runs, 5)), "--cases", case.spec,
            "--schedule", "host,persistent"]
+    if args.bf16:
+        cmd += ["--weight-type", "f32,bf16"]
     log("  " + " ".join(cmd))
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode not in (0, 1) or not r.stdout:
@@ -208,6 +221,7 @@ def rnnscan_run(case, args):
     out = {}
     for row in csv.DictReader(io.StringIO(r.stdout)):
         name = row["backend"] + ("-persistent" if row["schedule"] == "persistent" else "")
+        name += "-bf16" if row["weight_type"] == "bf16" else ""
         if row["status"] == "ran":
             out[name] = Timing(float(row["median_ms"]), float(row["min_ms"]),
                                          float(row["max_ms"]), int(row["runs"]))
@@ -297,6 +311,8 @@ def main():
     p.add_argument("--quick", action="store_true",
                    help="the quick set (unless --cases) and 5 runs")
     p.add_argument("--plot", help="write a PNG of the times here")
+    p.add_argument("--bf16", action="store_true",
+                   help="also bf16 weights: rnnscan --weight-type bf16 and oneDNN's bf16 RNN")
     p.add_argument("--rnnscan", default=os.path.join(ROOT, "build", "rnnscan"),
                    help="the rnnscan binary (default build/rnnscan)")
     p.add_argument("--threads", type=int, default=2, help="PyTorch / oneDNN threads (default 2)")
@@ -327,6 +343,8 @@ def main():
         torch.set_num_threads(args.threads)
         torch.manual_seed(0)
     tools = {n: {} for n in ("notebook/seq", "notebook/columns", "pytorch", "onednn")}
+    if args.bf16:
+        tools["onednn-bf16"] = {}
     diffs = {}
     tmp = tempfile.TemporaryDirectory()
     onednn, onednn_why = build_onednn(tmp.name)
@@ -349,20 +367,24 @@ def main():
                 tools[n][c.spec] = na
         log("  onednn ...")
         tools["onednn"][c.spec] = onednn_run(onednn, c, args) if onednn else Timing(note=onednn_why)
+        if args.bf16:
+            tools["onednn-bf16"][c.spec] = (onednn_run(onednn, c, args, bf16=True) if onednn
+                                            else Timing(note=onednn_why))
         for backend, t in rnnscan_run(c, args).items():
             tools.setdefault("rnnscan/" + backend, {})[c.spec] = t
     tmp.cleanup()
     best = {}
     for c in cases:
-        ran = [(n, t[c.spec].median) for n, t in tools.items()
-               if n.startswith("rnnscan/") and t[c.spec].ok]
+        ran = [(n, t[c.spec].median) for n, t in tools.items()  # float32 weights only
+               if n.startswith("rnnscan/") and not n.endswith("-bf16") and t[c.spec].ok]
         best[c.spec] = min(ran, key=lambda v: v[1]) if ran else None
 
     print(f"compare.py: {len(cases)} cases, {args.runs} timed runs after 1 warm-up per tool, "
           f"{args.threads} threads for PyTorch and oneDNN")
     print("load average (1, 5, 15 min) at the start: %.2f %.2f %.2f, at the end: %.2f %.2f %.2f"
           % (load_start + os.getloadavg()))
-    print("notebook loops: numpy float64 as the notebook writes them; all others float32\n")
+    print("notebook loops: numpy float64 as the notebook writes them; all others float32"
+          + (" (the -bf16 columns: bf16 weights)" if args.bf16 else "") + "\n")
     print_tables(cases, tools, diffs, best)
     if args.plot:
         plot(args.plot, cases, tools)

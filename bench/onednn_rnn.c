@@ -1,12 +1,16 @@
 /* oneDNN's RNN primitive on the benchmark's cases, for bench/compare.py.
  *
- *   onednn_rnn [--runs N] [--warmup N] cell:T:B:X:H ...
+ *   onednn_rnn [--runs N] [--warmup N] cell:T:B:X:H[:bf16] ...
  *
- * prints one line per case: "cell:T:B:X:H median_ms min_ms max_ms".
+ * prints one line per case: "cell:T:B:X:H[:bf16] median_ms min_ms max_ms", or
+ * "cell:T:B:X:H:bf16 unsupported: ..." where oneDNN has no implementation
+ * of the case on this CPU (oneDNN 2.6.3 refused bf16 LSTM and GRU on an AVX2
+ * Zen 3; the bf16 timing path has not run on a CPU that has them).
  * Built by compare.py against Debian's libdnnl-dev (oneDNN 2.6/2.7 C API):
  *   cc -O2 bench/onednn_rnn.c -o onednn_rnn -ldnnl
  *
- * Set up as oneDNN's users do: forward_inference, f32, every weights
+ * Set up as oneDNN's users do: forward_inference, f32 (or with :bf16, bf16
+ * inputs, outputs, weights and h state, f32 biases and LSTM c state), every weights
  * descriptor left to the primitive (format_tag_any), the weights created in
  * the plain ldigo layout and reordered once into the layout it chose, outside
  * the timing.  Cells: rnn_tanh / rnn_relu = vanilla RNN; lstm = LSTM without
@@ -58,9 +62,19 @@ static void fill_uniform(float *p, size_t n, float lo, float hi)
 typedef struct rnn_case {
     char cell[16];
     int T, B, X, H;
+    int bf16; /* the case's ":bf16" suffix */
 } rnn_case;
 
-/* A memory object on `eng` with the library's own buffer, filled uniform. */
+/* float32's top 16 bits, rounded to nearest even (finite values) */
+static unsigned short to_bf16(float f)
+{
+    unsigned u;
+    memcpy(&u, &f, sizeof u);
+    return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/* A memory object on `eng` with the library's own buffer, filled uniform
+ * (f32 or bf16, the descriptor's type). */
 static dnnl_memory_t filled_memory(const dnnl_memory_desc_t *md, dnnl_engine_t eng, float lo,
                                    float hi)
 {
@@ -68,7 +82,16 @@ static dnnl_memory_t filled_memory(const dnnl_memory_desc_t *md, dnnl_engine_t e
     void *p;
     CHECK(dnnl_memory_create(&m, md, eng, DNNL_MEMORY_ALLOCATE));
     CHECK(dnnl_memory_get_data_handle(m, &p));
-    fill_uniform(p, dnnl_memory_desc_get_size(md) / sizeof(float), lo, hi);
+    if (md->data_type == dnnl_bf16) {
+        unsigned short *h = p;
+        for (size_t i = 0; i < dnnl_memory_desc_get_size(md) / sizeof *h; i++) {
+            float f;
+            fill_uniform(&f, 1, lo, hi);
+            h[i] = to_bf16(f);
+        }
+    } else {
+        fill_uniform(p, dnnl_memory_desc_get_size(md) / sizeof(float), lo, hi);
+    }
     return m;
 }
 
@@ -101,20 +124,22 @@ static void run_case(const rnn_case *c, int runs, int warmup, dnnl_engine_t eng,
     dnnl_dims_t src_dims = {c->T, c->B, c->X}, dst_dims = {c->T, c->B, c->H};
     dnnl_dims_t wl_dims = {1, 1, c->X, G, c->H}, wi_dims = {1, 1, c->H, G, c->H};
     dnnl_dims_t bias_dims = {1, 1, bias_gates, c->H}, state_dims = {1, 1, c->B, c->H};
-    dnnl_memory_desc_t src_md, dst_md, wl_any, wi_any, bias_md, state_md;
-    CHECK(dnnl_memory_desc_init_by_tag(&src_md, 3, src_dims, dnnl_f32, dnnl_tnc));
-    CHECK(dnnl_memory_desc_init_by_tag(&dst_md, 3, dst_dims, dnnl_f32, dnnl_tnc));
-    CHECK(dnnl_memory_desc_init_by_tag(&wl_any, 5, wl_dims, dnnl_f32, dnnl_format_tag_any));
-    CHECK(dnnl_memory_desc_init_by_tag(&wi_any, 5, wi_dims, dnnl_f32, dnnl_format_tag_any));
+    const dnnl_data_type_t dt = c->bf16 ? dnnl_bf16 : dnnl_f32;
+    dnnl_memory_desc_t src_md, dst_md, wl_any, wi_any, bias_md, state_md, c_md;
+    CHECK(dnnl_memory_desc_init_by_tag(&src_md, 3, src_dims, dt, dnnl_tnc));
+    CHECK(dnnl_memory_desc_init_by_tag(&dst_md, 3, dst_dims, dt, dnnl_tnc));
+    CHECK(dnnl_memory_desc_init_by_tag(&wl_any, 5, wl_dims, dt, dnnl_format_tag_any));
+    CHECK(dnnl_memory_desc_init_by_tag(&wi_any, 5, wi_dims, dt, dnnl_format_tag_any));
     CHECK(dnnl_memory_desc_init_by_tag(&bias_md, 4, bias_dims, dnnl_f32, dnnl_ldgo));
-    CHECK(dnnl_memory_desc_init_by_tag(&state_md, 4, state_dims, dnnl_f32, dnnl_ldnc));
+    CHECK(dnnl_memory_desc_init_by_tag(&state_md, 4, state_dims, dt, dnnl_ldnc));
+    CHECK(dnnl_memory_desc_init_by_tag(&c_md, 4, state_dims, dnnl_f32, dnnl_ldnc));
 
     dnnl_rnn_desc_t rd;
     const dnnl_prop_kind_t prop = dnnl_forward_inference;
     const dnnl_rnn_direction_t dir = dnnl_unidirectional_left2right;
     if (is_lstm)
         CHECK(dnnl_lstm_forward_desc_init(&rd, prop, dir, &src_md, NULL, NULL, &wl_any, &wi_any,
-                                          &bias_md, &dst_md, &state_md, &state_md, 0));
+                                          &bias_md, &dst_md, &state_md, &c_md, 0));
     else if (is_gru)
         CHECK(dnnl_lbr_gru_forward_desc_init(&rd, prop, dir, &src_md, NULL, &wl_any, &wi_any,
                                              &bias_md, &dst_md, &state_md, 0));
@@ -124,7 +149,14 @@ static void run_case(const rnn_case *c, int runs, int warmup, dnnl_engine_t eng,
             dir, &src_md, NULL, &wl_any, &wi_any, &bias_md, &dst_md, &state_md, 0, 0.f, 0.f));
     dnnl_primitive_desc_t pd;
     dnnl_primitive_t rnn;
-    CHECK(dnnl_primitive_desc_create(&pd, &rd, NULL, eng, NULL));
+    const dnnl_status_t made = dnnl_primitive_desc_create(&pd, &rd, NULL, eng, NULL);
+    if (made == dnnl_unimplemented && c->bf16) {
+        printf("%s:%d:%d:%d:%d:bf16 unsupported: oneDNN has no bf16 %s on this CPU\n", c->cell,
+               c->T, c->B, c->X, c->H, c->cell);
+        fflush(stdout);
+        return;
+    }
+    CHECK(made);
     CHECK(dnnl_primitive_create(&rnn, pd));
 
     float k = 1.0f / sqrtf((float)c->H); /* PyTorch's init range */
@@ -144,7 +176,7 @@ static void run_case(const rnn_case *c, int runs, int warmup, dnnl_engine_t eng,
                                {DNNL_ARG_DST_LAYER, dst},   {DNNL_ARG_DST_ITER, h_n}};
     int nargs = 6;
     if (is_lstm) {
-        CHECK(dnnl_memory_create(&c_n, &state_md, eng, DNNL_MEMORY_ALLOCATE));
+        CHECK(dnnl_memory_create(&c_n, &c_md, eng, DNNL_MEMORY_ALLOCATE));
         args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_DST_ITER_C, c_n};
     }
     const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(pd, dnnl_query_workspace_md, 0);
@@ -167,8 +199,8 @@ static void run_case(const rnn_case *c, int runs, int warmup, dnnl_engine_t eng,
     }
     qsort(times, (size_t)runs, sizeof *times, cmp_double);
     double med = runs % 2 ? times[runs / 2] : 0.5 * (times[runs / 2 - 1] + times[runs / 2]);
-    printf("%s:%d:%d:%d:%d %.4f %.4f %.4f\n", c->cell, c->T, c->B, c->X, c->H, med, times[0],
-           times[runs - 1]);
+    printf("%s:%d:%d:%d:%d%s %.4f %.4f %.4f\n", c->cell, c->T, c->B, c->X, c->H,
+           c->bf16 ? ":bf16" : "", med, times[0], times[runs - 1]);
     fflush(stdout);
     free(times);
     dnnl_memory_t mems[] = {src, wl, wi, bias, dst, h_n, c_n, workspace};
@@ -181,8 +213,10 @@ static void run_case(const rnn_case *c, int runs, int warmup, dnnl_engine_t eng,
 
 static int parse_case(const char *s, rnn_case *c)
 {
-    char tail;
-    if (sscanf(s, "%15[a-z_]:%d:%d:%d:%d%c", c->cell, &c->T, &c->B, &c->X, &c->H, &tail) != 5)
+    char tail[8] = "";
+    const int n = sscanf(s, "%15[a-z_]:%d:%d:%d:%d%7s", c->cell, &c->T, &c->B, &c->X, &c->H, tail);
+    c->bf16 = n == 6 && strcmp(tail, ":bf16") == 0;
+    if (n != 5 && !c->bf16)
         return 0;
     return (strcmp(c->cell, "rnn_tanh") == 0 || strcmp(c->cell, "rnn_relu") == 0 ||
             strcmp(c->cell, "lstm") == 0 || strcmp(c->cell, "gru") == 0) &&
@@ -201,7 +235,7 @@ int main(int argc, char **argv)
             break;
     }
     if (first >= argc || runs < 1 || warmup < 0) {
-        fprintf(stderr, "usage: onednn_rnn [--runs N] [--warmup N] cell:T:B:X:H ...\n");
+        fprintf(stderr, "usage: onednn_rnn [--runs N] [--warmup N] cell:T:B:X:H[:bf16] ...\n");
         return 2;
     }
     rnn_case *cases = calloc((size_t)(argc - first), sizeof *cases);
@@ -209,7 +243,7 @@ int main(int argc, char **argv)
         return 1;
     for (int i = first; i < argc; i++)
         if (!parse_case(argv[i], &cases[i - first])) {
-            fprintf(stderr, "onednn_rnn: bad case '%s' (want cell:T:B:X:H)\n", argv[i]);
+            fprintf(stderr, "onednn_rnn: bad case '%s' (want cell:T:B:X:H[:bf16])\n", argv[i]);
             return 2;
         }
     dnnl_engine_t eng;
