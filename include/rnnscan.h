@@ -29,7 +29,10 @@
  *   the unit like the rest.
  * - Different contexts are independent: their models scan concurrently, on
  *   any backends, several on the same device included (cpu contexts share
- *   OpenBLAS's threads, so they share its cores too).
+ *   OpenBLAS's threads, so they share its cores too).  A cpu scan of fewer
+ *   than 16 sequences with enough work also starts threads of its own, as
+ *   many as OpenBLAS uses (OPENBLAS_NUM_THREADS, at most 8), and joins them
+ *   before it returns.
  * - An rnnscan_npz is used by one thread at a time; different ones freely.
  * - rnnscan_last_error() is per thread: the calling thread's last call only.
  * - A program that makes OpenCL calls of its own from other threads is
