@@ -10,11 +10,12 @@ import weakref
 from ctypes import byref, c_void_p
 
 from . import _native, _structs
+from ._handle import Handle
 from ._native import lib, text
 from .errors import InvalidArgument, check
 
 
-class Context:
+class Context(Handle):
     """An open backend on one device.  Get the shared one with
     rnnscan.context(backend, device); close() frees it and its models."""
 
@@ -33,10 +34,6 @@ class Context:
         self.backend = _structs.BACKENDS[backend_id]
         self.device = text(lib.rnnscan_context_device_name(self._handle))
         self._free = weakref.finalize(self, lib.rnnscan_context_free, self._handle)
-
-    @property
-    def closed(self):
-        return not self._free.alive
 
     @property
     def handle(self):
@@ -61,12 +58,6 @@ class Context:
             for model in list(self._models):
                 model.close()
             self._free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         state = "closed" if self.closed else "open"

@@ -12,12 +12,13 @@ import weakref
 from ctypes import byref, c_int, c_void_p
 
 from . import _native
+from ._handle import Handle
 from ._native import lib
 from .errors import InvalidArgument, check
 from .model import Model
 
 
-class Group:
+class Group(Handle):
     """Made by rnnscan.group(models) or from_torch(..., device="all" or a
     list); close() frees it (its models stay open until closed themselves or
     collected with it)."""
@@ -47,20 +48,6 @@ class Group:
         counts = (c_int * len(self._models))()
         lib.rnnscan_group_shares(self._live_handle(), counts, len(self._models))
         return list(counts)
-
-    @property
-    def closed(self):
-        return not self._free.alive
-
-    def close(self):
-        """Frees the group (not its models).  Idempotent."""
-        self._free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         state = ", closed" if self.closed else ""

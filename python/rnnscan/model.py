@@ -13,6 +13,7 @@ from ctypes import byref, c_void_p
 import numpy as np
 
 from . import _arrays, _native, _structs
+from ._handle import Handle
 from ._native import lib, text
 from .errors import InvalidArgument, check
 
@@ -23,7 +24,7 @@ def _free_model(context, handle):
         lib.rnnscan_model_free(handle)
 
 
-class Model:
+class Model(Handle):
     """Made by rnnscan.from_torch, load_npz or load_onnx; close() frees it
     (so does garbage collection, and leaving a `with` block)."""
 
@@ -88,10 +89,6 @@ class Model:
         with self._context.lock:
             return lib.rnnscan_model_build_ms(self._live_handle())
 
-    @property
-    def closed(self):
-        return not self._free.alive
-
     def __repr__(self):
         shape = "%s(%d, %d" % (self.cell, self.input_size, self.hidden_size)
         if self.proj_size:
@@ -105,17 +102,7 @@ class Model:
         state = ", closed" if self.closed else ""
         return "<rnnscan.Model %s) on %s %r%s>" % (shape, self.backend, self.device, state)
 
-    # ---- closing ---------------------------------------------------------
-    def close(self):
-        """Frees the model.  Idempotent; calling a closed model raises."""
-        self._free()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
+    # ---- the handle (close, with: _handle.Handle) ------------------------
     def _live_handle(self):
         if self.closed or self._context.closed:
             raise InvalidArgument("the model is closed")
